@@ -1,0 +1,365 @@
+"""`coursegen`: the headless command line over the same core as the desktop app.
+
+The contract scripts rely on: `--json` prints only JSON on stdout (one event per line for
+`generate`/`resume`); human progress goes to stderr; exit codes are 0 completed, 1 failed,
+130 cancelled by Ctrl+C (finished parts kept), 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from coursegen_desktop import __version__
+from coursegen_desktop.core.applog import setup_logging
+from coursegen_desktop.core.cancel import CancelToken
+from coursegen_desktop.core.errors import CourseGenError, ErrorKind
+from coursegen_desktop.core.events import AnyEvent, JobFailed, Progress, StepStarted, TopicCompleted
+from coursegen_desktop.core.material import check_material_path, load_material
+from coursegen_desktop.core.models import DEFAULT_MODEL, GeneratorKind, JobRecord, JobStatus, Level, make_request
+from coursegen_desktop.core.store import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+# Failures that mean "what you gave me cannot be used", as opposed to "the job went wrong".
+USAGE_KINDS = {ErrorKind.BAD_INPUT, ErrorKind.MATERIAL, ErrorKind.NOT_FOUND, ErrorKind.ALREADY_RUNNING, ErrorKind.STORAGE}
+NO_KEY_MESSAGE = (
+    "No API key is set: set ANTHROPIC_API_KEY (or save a key in the app's Settings), "
+    "or give --material FILE to build the course offline from your own notes."
+)
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (plus the usage) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"coursegen: {message[:1].upper()}{message[1:]}.\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = CliParser(prog="coursegen", description="Generate study courses from a topic and your own material.")
+    parser.add_argument("--version", action="version", version=f"coursegen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
+
+    generate = commands.add_parser("generate", help="generate a course and wait for it to finish")
+    generate.add_argument("topic")
+    generate.add_argument("--material", action="append", default=[], type=Path, metavar="PATH", help=".txt .md .pdf or .docx (repeatable)")
+    generate.add_argument("--offline", action="store_true", help="build the course from your material without Claude")
+    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL})")
+    generate.add_argument("--modules", type=int, default=3)
+    generate.add_argument("--lessons-per-module", type=int, default=3)
+    generate.add_argument("--questions", type=int, default=5, help="questions per module quiz")
+    generate.add_argument("--exam-questions", type=int, default=10)
+    generate.add_argument("--level", choices=[level.value for level in Level], default=Level.BEGINNER.value)
+    generate.add_argument("--language", default="English")
+    generate.add_argument("--concurrency", type=int, default=4, help="lessons written at once (Claude)")
+    generate.add_argument("--json", action="store_true", help="print every event as one JSON object per line")
+
+    jobs = commands.add_parser("jobs", help="list the history, newest first")
+    jobs.add_argument("--json", action="store_true")
+    jobs.add_argument("--limit", type=int, default=200)
+
+    show = commands.add_parser("show", help="show a job and its course")
+    show.add_argument("job_id")
+    show.add_argument("--json", action="store_true")
+
+    resume = commands.add_parser("resume", help="continue an interrupted, failed or cancelled job")
+    resume.add_argument("job_id")
+    resume.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser("delete", help="delete a job and its course")
+    delete.add_argument("job_id")
+
+    export = commands.add_parser("export", help="export a finished course")
+    export.add_argument("job_id")
+    export.add_argument("--format", required=True, dest="fmt")
+    export.add_argument("--out", required=True, type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    try:
+        store = Store.open()
+    except CourseGenError as exc:
+        return fail(exc.message, EXIT_USAGE)
+    if store.notices:
+        for notice in store.notices:
+            print(f"coursegen: {notice} Run the command again.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args, store)
+    except CourseGenError as exc:
+        return fail(exc.message, EXIT_USAGE if exc.kind in USAGE_KINDS else EXIT_FAILED)
+    except KeyboardInterrupt:
+        return EXIT_CANCELLED
+    finally:
+        store.close()
+
+
+def fail(message: str, code: int) -> int:
+    print(f"coursegen: {message}", file=sys.stderr)
+    return code
+
+
+# -- generate / resume ------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace, store: Store) -> int:
+    material = tuple(check_material_path(path).resolve() for path in args.material)
+    if material:
+        load_material(material)  # bad files are bad input (exit 2), found before a job exists
+    api_key = _api_key()
+    if args.offline or (not api_key and not args.model and material):
+        generator = GeneratorKind.OFFLINE
+        if not args.offline and not args.json:
+            print("coursegen: No API key found, so the course is built offline from your material.", file=sys.stderr)
+    elif not api_key:
+        return fail(NO_KEY_MESSAGE, EXIT_USAGE)
+    else:
+        generator = GeneratorKind.CLAUDE
+    if generator == GeneratorKind.OFFLINE and not material:
+        return fail("The offline generator builds a course from your own material; add --material FILE (or set an API key).", EXIT_USAGE)
+    request = make_request(
+        topic=args.topic,
+        material=material,
+        level=args.level,
+        language=args.language,
+        modules=args.modules,
+        lessons_per_module=args.lessons_per_module,
+        questions_per_quiz=args.questions,
+        exam_questions=args.exam_questions,
+        generator=generator,
+        model=args.model or DEFAULT_MODEL,
+        concurrency=args.concurrency,
+    )
+    job = store.create_job(request)
+    return _run_job(store, job.id, args.json)
+
+
+def cmd_resume(args: argparse.Namespace, store: Store) -> int:
+    job = store.get_job(store.resolve_id(args.job_id))
+    if job.status == JobStatus.COMPLETED:
+        return fail(f"Job {job.id} is already complete; open it with `coursegen show {job.id}`.", EXIT_USAGE)
+    if job.request.generator == GeneratorKind.CLAUDE and not _api_key():
+        return fail(NO_KEY_MESSAGE.split(", or give")[0] + " to resume this job.", EXIT_USAGE)
+    return _run_job(store, job.id, args.json)
+
+
+def _api_key() -> str | None:
+    from coursegen_desktop.core.secrets import get_api_key
+
+    return get_api_key()
+
+
+def _run_job(store: Store, job_id: str, as_json: bool) -> int:
+    """Run a job on this thread; Ctrl+C cancels it (finished parts stay saved)."""
+    from coursegen_desktop.core import pipeline
+    from coursegen_desktop.core.generators.factory import make_generator
+
+    job = store.get_job(job_id)
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.cancel())
+    display = JsonLines(sys.stdout) if as_json else ProgressLine(sys.stderr)
+    try:
+        record = pipeline.run(None, make_generator(job.request), store, display, cancel, job_id=job_id)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if not as_json:
+            display.close()
+    return _report(record, as_json)
+
+
+def _report(record: JobRecord, as_json: bool) -> int:
+    if record.status == JobStatus.COMPLETED:
+        if not as_json:
+            print(f"Course ready: {record.course_title} (job {record.id}, {_duration(record.run_seconds)}).")
+            print(f"Read it with `coursegen show {record.id}` or export it with `coursegen export {record.id} --format html --out course.html`.")
+        return EXIT_OK
+    if record.status == JobStatus.CANCELLED:
+        print(f"coursegen: Cancelled — finished parts kept; continue with `coursegen resume {record.id}`.", file=sys.stderr)
+        return EXIT_CANCELLED
+    message = record.error_message or "The job failed."
+    hint = f" (continue with `coursegen resume {record.id}`)" if record.resumable else ""
+    print(f"coursegen: {message}{hint}", file=sys.stderr)
+    return EXIT_USAGE if record.error_kind in {kind.value for kind in USAGE_KINDS} else EXIT_FAILED
+
+
+class JsonLines:
+    """Every event as one JSON object per line; flushed so a reading script sees it at once."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, event: AnyEvent) -> None:
+        self.stream.write(event.to_json() + "\n")
+        self.stream.flush()
+
+
+class ProgressLine:
+    """A one-line progress display on a terminal; plain lines per step when not a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._width = 0
+        self._lessons = ""
+
+    def __call__(self, event: AnyEvent) -> None:
+        if isinstance(event, TopicCompleted):
+            self._lessons = f"{event.done} of {event.total} lessons"
+        if self.tty and isinstance(event, Progress):
+            eta = f" · {_eta(event.eta_s)}" if event.eta_s else ""
+            self._write(f"[{event.percent:5.1f}%] {event.message}{eta}")
+        elif isinstance(event, StepStarted):
+            line = f"[{event.index + 1}/7] {event.label}"
+            self._write(line) if self.tty else print(line, file=self.stream, flush=True)
+        elif isinstance(event, JobFailed):
+            self.close()
+
+    def _write(self, text: str) -> None:
+        text = text[:100]
+        self.stream.write("\r" + text.ljust(self._width))
+        self.stream.flush()
+        self._width = len(text)
+
+    def close(self) -> None:
+        if self.tty and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+
+def _eta(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute left"
+    return f"about {round(seconds / 60)} min left"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+# -- history ----------------------------------------------------------------------------------
+
+
+def cmd_jobs(args: argparse.Namespace, store: Store) -> int:
+    jobs = store.list_jobs(limit=max(1, args.limit))
+    if args.json:
+        print(json.dumps([_job_json(job) for job in jobs], ensure_ascii=False))
+        return EXIT_OK
+    if not jobs:
+        print("No jobs yet. Start one with: coursegen generate \"Your topic\" --material notes.pdf")
+        return EXIT_OK
+    print(f"{'ID':<12}  {'CREATED':<16}  {'STATUS':<11}  {'DONE':>5}  {'TIME':>9}  TOPIC")
+    for job in jobs:
+        created = job.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{job.id:<12}  {created:<16}  {job.status.value:<11}  {job.percent:>4.0f}%  {_duration(job.duration_seconds):>9}  {job.topic[:60]}")
+    return EXIT_OK
+
+
+def _job_json(job: JobRecord) -> dict[str, object]:
+    data = job.model_dump(mode="json")
+    data["created"] = data["created_at"]
+    data["duration_s"] = None if job.duration_seconds is None else round(job.duration_seconds, 3)
+    return data
+
+
+def cmd_show(args: argparse.Namespace, store: Store) -> int:
+    job = store.get_job(store.resolve_id(args.job_id))
+    course = store.get_course(job.id)
+    if args.json:
+        if course is not None:
+            data: dict[str, object] = course.model_dump(mode="json")
+            data["partial"] = False
+        else:
+            saved = store.saved_parts(job.id)
+            data = {
+                "partial": True,
+                "title": saved.outline.title if saved.outline else None,
+                "outline": saved.outline.model_dump(mode="json") if saved.outline else None,
+                "lessons": [lesson.model_dump(mode="json") for lesson in saved.lessons.values()],
+                "quizzes": [quiz.model_dump(mode="json") for quiz in saved.quizzes.values()],
+                "exam": saved.exam.model_dump(mode="json") if saved.exam else None,
+                "flashcards": [card.model_dump(mode="json") for card in saved.flashcards.cards] if saved.flashcards else [],
+            }
+        data["job"] = _job_json(job)
+        print(json.dumps(data, ensure_ascii=False))
+        return EXIT_OK
+    _print_job(job)
+    if course is None:
+        saved = store.saved_parts(job.id)
+        print(f"\nNo finished course yet; {len(saved.lessons)} lesson(s) saved so far.")
+        return EXIT_OK
+    print(f"\n{course.title}\n{'=' * len(course.title)}\n{course.description}\n")
+    for module in course.outline.modules:
+        print(f"{module.title}")
+        for plan in module.lessons:
+            print(f"  - {plan.title}")
+    print(f"\n{len(course.lessons)} lessons, {sum(len(q.questions) for q in course.quizzes)} quiz questions, "
+          f"{len(course.exam.questions)} exam questions, {len(course.flashcards)} flashcards.")
+    warnings = [note for note in course.review if note.severity != "info"]
+    if warnings:
+        print(f"Review: {len(warnings)} note(s), e.g. {warnings[0].where}: {warnings[0].message}")
+    return EXIT_OK
+
+
+def _print_job(job: JobRecord) -> None:
+    print(f"Job {job.id}: {job.topic}")
+    print(f"Status: {job.status.value} ({job.percent:.0f}%), generator {job.request.generator.value}"
+          + (f" ({job.request.model})" if job.request.generator == GeneratorKind.CLAUDE else ""))
+    print(f"Created {job.created_at.astimezone():%Y-%m-%d %H:%M}, run time {_duration(job.duration_seconds)}")
+    if job.error_message:
+        print(f"Last error: {job.error_message}")
+    usage = job.usage
+    if usage.requests or usage.input_tokens:
+        print(
+            f"Tokens: {usage.input_tokens} input, {usage.output_tokens} output, "
+            f"{usage.cache_creation_input_tokens} cache write, {usage.cache_read_input_tokens} cache read; "
+            f"cost ${usage.cost_usd:.4f}"
+        )
+
+
+def cmd_delete(args: argparse.Namespace, store: Store) -> int:
+    job_id = store.resolve_id(args.job_id)
+    store.delete_job(job_id)
+    print(f"Deleted job {job_id}.")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    from coursegen_desktop.core.export import FORMATS, export_course
+
+    job_id = store.resolve_id(args.job_id)
+    if args.fmt not in FORMATS:
+        return fail(f"Unknown format '{args.fmt}'; choose one of: {', '.join(FORMATS)}.", EXIT_USAGE)
+    course = store.get_course(job_id)
+    if course is None:
+        return fail(f"Job {job_id} has no finished course yet; resume it first with `coursegen resume {job_id}`.", EXIT_USAGE)
+    written = export_course(course, args.fmt, args.out)
+    print(f"Exported to {written}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
+    "generate": cmd_generate,
+    "resume": cmd_resume,
+    "jobs": cmd_jobs,
+    "show": cmd_show,
+    "delete": cmd_delete,
+    "export": cmd_export,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""The application log: a rotating file in the data folder, shared by the CLI and the GUI.
+
+Nothing goes to the terminal (the CLI's stderr is for one-sentence messages); HTTP libraries
+are kept at WARNING so request headers, and with them the API key, are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+from coursegen_desktop.core import paths
+
+LOG_FILENAME = "coursegen.log"
+_QUIET_LOGGERS = ("anthropic", "httpx", "httpx2", "httpcore", "httpcore2", "urllib3", "asyncio", "filelock")
+
+
+def setup_logging(level: int = logging.INFO) -> Path | None:
+    """Log to `<data dir>/logs/coursegen.log` (1 MB × 3); returns the file, or None if unwritable."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_coursegen", False):
+            root.removeHandler(handler)
+            handler.close()
+    try:
+        folder = paths.ensure_private_dir(paths.log_dir())
+        log_file = folder / LOG_FILENAME
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        if log_file.exists():
+            os.chmod(log_file, 0o600)
+    except Exception:  # noqa: BLE001 - a missing log must never stop the app
+        log_file, handler = None, logging.NullHandler()
+    handler._coursegen = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.lastResort = None  # never print stray records to stderr
+    return log_file

@@ -1,0 +1,1 @@
+"""Course generators: one module per backend behind the `Generator` protocol in `base`."""

@@ -1,0 +1,522 @@
+"""The local SQLite history: jobs, their events, every finished part (for resume), and courses.
+
+One connection per thread (SQLite connections must not be shared across threads), WAL so the
+GUI can read while workers write, a busy timeout so two processes share the file safely, and
+`PRAGMA user_version` forward migrations. A job is "owned" by the process holding its lock file;
+a `running` job whose lock nobody holds was left by a dead process and becomes `interrupted`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from coursegen_desktop.core import paths
+from coursegen_desktop.core.errors import AlreadyRunning, NotFound, StorageError, storage_error_from_os
+from coursegen_desktop.core.events import AnyEvent, Event, Progress
+from coursegen_desktop.core.models import (
+    Course,
+    CourseRequest,
+    Exam,
+    FlashcardDeck,
+    JobRecord,
+    JobStatus,
+    Lesson,
+    Outline,
+    Quiz,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+# Each entry moves the schema one version forward; never edit a shipped entry, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        started_at REAL,
+        run_started_at REAL,
+        finished_at REAL,
+        run_seconds REAL NOT NULL DEFAULT 0,
+        topic TEXT NOT NULL,
+        status TEXT NOT NULL,
+        percent REAL NOT NULL DEFAULT 0,
+        request_json TEXT NOT NULL,
+        error_kind TEXT,
+        error_message TEXT,
+        error_step TEXT,
+        resumable INTEGER NOT NULL DEFAULT 0,
+        usage_json TEXT NOT NULL DEFAULT '{}',
+        course_title TEXT
+    );
+    CREATE INDEX jobs_created_at ON jobs(created_at);
+    CREATE TABLE job_events (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        at REAL NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE parts (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (job_id, kind, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE courses (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
+    # v2: step timings, so the ETA can learn from past jobs.
+    """
+    CREATE TABLE step_timings (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        generator TEXT NOT NULL,
+        step TEXT NOT NULL,
+        units INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        recorded_at REAL NOT NULL,
+        PRIMARY KEY (job_id, step)
+    ) WITHOUT ROWID;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class SavedParts:
+    """What a job has already finished; resume skips all of it."""
+
+    outline: Outline | None = None
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    exam: Exam | None = None
+    flashcards: FlashcardDeck | None = None
+
+    @property
+    def count(self) -> int:
+        return (
+            (self.outline is not None)
+            + len(self.lessons)
+            + len(self.quizzes)
+            + (self.exam is not None)
+            + (self.flashcards is not None)
+        )
+
+
+def _ts(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class Store:
+    """The history database. Safe to share between threads; each thread gets its own connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.locks_dir = self.path.parent / "locks"
+        self.notices: list[str] = []  # one-sentence messages for the user (e.g. a corrupt DB was kept aside)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._held_locks: dict[str, FileLock] = {}
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None, *, recover: bool = True) -> Store:
+        """Open (creating, migrating or setting aside a corrupt file as needed) the history DB."""
+        folder = paths.ensure_private_dir(data_dir or paths.data_dir())
+        store = cls(folder / paths.DB_FILENAME)
+        store._prepare_file()
+        store._migrate()
+        if recover:
+            store.recover_interrupted()
+        return store
+
+    def _prepare_file(self) -> None:
+        try:
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
+            self.locks_dir.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise storage_error_from_os(exc, "the history database") from None
+        try:
+            self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if self._conn.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise storage_error_from_os(exc, "the history database") from None
+            self._set_aside_corrupt()
+        except sqlite3.DatabaseError:
+            self._set_aside_corrupt()
+
+    def _set_aside_corrupt(self) -> None:
+        self.close()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        try:
+            os.replace(self.path, kept)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    os.replace(side, kept.with_name(kept.name + suffix))
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as exc:
+            raise storage_error_from_os(exc, "the history database") from None
+        message = (
+            f"The history database could not be read, so it was kept aside as {kept.name} "
+            "and a new, empty history was started."
+        )
+        log.warning(message)
+        self.notices.append(message)
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"The history database was made by a newer CourseGen (schema {version}); update the app to open it."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self._write():
+                for statement in _split_sql(MIGRATIONS[number]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 10000")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+            except sqlite3.OperationalError as exc:
+                raise storage_error_from_os(exc, "the history database") from None
+            except sqlite3.DatabaseError:
+                conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection (call once all workers have stopped)."""
+        with self._connections_lock:
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._connections.clear()
+        self._local = threading.local()
+        for lock in list(self._held_locks.values()):
+            lock.release(force=True)
+        self._held_locks.clear()
+
+    @contextmanager
+    def _write(self, what: str = "the job") -> Iterator[sqlite3.Connection]:
+        """One write transaction; OS and SQLite failures become one-sentence `StorageError`s."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except (sqlite3.OperationalError, OSError) as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise storage_error_from_os(exc, what) from None
+
+    # -- job ownership ------------------------------------------------------------------------
+
+    def acquire_job(self, job_id: str) -> None:
+        """Claim a job for this process; refuse when another process or window already runs it."""
+        if job_id in self._held_locks:
+            raise AlreadyRunning()
+        lock = FileLock(self.locks_dir / f"{job_id}.lock", is_singleton=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise AlreadyRunning() from None
+        except OSError as exc:
+            raise storage_error_from_os(exc, "the job lock") from None
+        self._held_locks[job_id] = lock
+
+    def release_job(self, job_id: str) -> None:
+        lock = self._held_locks.pop(job_id, None)
+        if lock is not None:
+            lock.release(force=True)
+            try:
+                os.unlink(lock.lock_file)
+            except OSError:
+                pass
+
+    def is_owned_elsewhere(self, job_id: str) -> bool:
+        if job_id in self._held_locks:
+            return True
+        lock = FileLock(self.locks_dir / f"{job_id}.lock", is_singleton=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        except OSError:
+            return False
+        lock.release(force=True)
+        return False
+
+    def recover_interrupted(self) -> list[str]:
+        """Mark jobs left queued/running by a process that no longer exists as interrupted."""
+        rows = self._conn.execute("SELECT id FROM jobs WHERE status IN ('running', 'queued')").fetchall()
+        recovered = [job_id for (job_id,) in rows if not self.is_owned_elsewhere(job_id)]
+        now = time.time()
+        if recovered:
+            with self._write("the job history"):
+                for job_id in recovered:
+                    self._conn.execute(
+                        """UPDATE jobs SET status = 'interrupted', resumable = 1, updated_at = ?,
+                           run_seconds = run_seconds + CASE WHEN run_started_at IS NULL THEN 0
+                                                            ELSE max(0, updated_at - run_started_at) END,
+                           run_started_at = NULL,
+                           error_message = 'The app stopped while this job was running; Resume continues it.'
+                           WHERE id = ? AND status IN ('running', 'queued')""",
+                        (now, job_id),
+                    )
+        return recovered
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def create_job(self, request: CourseRequest, job_id: str | None = None) -> JobRecord:
+        job_id = job_id or new_job_id()
+        now = time.time()
+        with self._write("the new job"):
+            self._conn.execute(
+                "INSERT INTO jobs (id, created_at, updated_at, topic, status, request_json) VALUES (?, ?, ?, ?, 'queued', ?)",
+                (job_id, now, now, request.topic, request.model_dump_json()),
+            )
+        return self.get_job(job_id)
+
+    def resolve_id(self, text: str) -> str:
+        """Accept a full job id or an unambiguous prefix of one (as git does for commits)."""
+        text = text.strip().lower()
+        if not text or not all(ch in "0123456789abcdef" for ch in text):
+            raise NotFound(f"There is no job with id '{text[:40]}'; run `coursegen jobs` to list them.")
+        rows = self._conn.execute(
+            "SELECT id FROM jobs WHERE id >= ? AND id < ? LIMIT 2", (text, text + "g")
+        ).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if not rows:
+            raise NotFound(f"There is no job with id '{text}'; run `coursegen jobs` to list them.")
+        raise NotFound(f"More than one job id starts with '{text}'; type more of the id.")
+
+    def get_job(self, job_id: str) -> JobRecord:
+        row = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no job with id '{job_id}'; run `coursegen jobs` to list them.")
+        return _job_from_row(row)
+
+    def list_jobs(self, limit: int = 500) -> list[JobRecord]:
+        rows = self._conn.execute(
+            f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_job_from_row(row) for row in rows]
+
+    def mark_running(self, job_id: str) -> None:
+        now = time.time()
+        with self._write("the job's state"):
+            self._conn.execute(
+                """UPDATE jobs SET status = 'running', updated_at = ?, started_at = coalesce(started_at, ?),
+                   run_started_at = ?, finished_at = NULL, error_kind = NULL, error_message = NULL,
+                   error_step = NULL, resumable = 0 WHERE id = ?""",
+                (now, now, now, job_id),
+            )
+
+    def finish_job(
+        self,
+        job_id: str,
+        status: JobStatus,
+        *,
+        usage: Usage,
+        error_kind: str | None = None,
+        error_message: str | None = None,
+        error_step: str | None = None,
+        resumable: bool = False,
+        course_title: str | None = None,
+    ) -> None:
+        now = time.time()
+        with self._write("the job's state"):
+            self._conn.execute(
+                """UPDATE jobs SET status = ?, updated_at = ?, finished_at = ?,
+                   run_seconds = run_seconds + CASE WHEN run_started_at IS NULL THEN 0 ELSE max(0, ? - run_started_at) END,
+                   run_started_at = NULL, error_kind = ?, error_message = ?, error_step = ?, resumable = ?,
+                   usage_json = ?, course_title = coalesce(?, course_title),
+                   percent = CASE WHEN ? = 'completed' THEN 100 ELSE percent END
+                   WHERE id = ?""",
+                (
+                    status.value, now, now, now, error_kind, error_message, error_step, int(resumable),
+                    usage.model_dump_json(), course_title, status.value, job_id,
+                ),
+            )
+
+    def delete_job(self, job_id: str) -> None:
+        if self.is_owned_elsewhere(job_id):
+            raise AlreadyRunning("This job is still running; cancel it before deleting it.")
+        with self._write("the deletion"):
+            if self._conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount == 0:
+                raise NotFound(f"There is no job with id '{job_id}'; run `coursegen jobs` to list them.")
+
+    # -- events -------------------------------------------------------------------------------
+
+    def append_event(self, event: Event) -> None:
+        """Record one event; a `Progress` also moves the job's percent (never backwards)."""
+        with self._write("the job's progress") as conn:
+            conn.execute(
+                "INSERT INTO job_events (job_id, seq, type, at, body) VALUES (?, ?, ?, ?, ?)",
+                (event.job_id, event.seq, event.type, event.at.timestamp(), event.to_json()),  # type: ignore[attr-defined]
+            )
+            if isinstance(event, Progress):
+                conn.execute(
+                    "UPDATE jobs SET percent = max(percent, ?), updated_at = ? WHERE id = ?",
+                    (event.percent, event.at.timestamp(), event.job_id),
+                )
+
+    def events(self, job_id: str, after_seq: int = 0) -> list[AnyEvent]:
+        rows = self._conn.execute(
+            "SELECT body FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq", (job_id, after_seq)
+        ).fetchall()
+        return [Event.from_json(body) for (body,) in rows]
+
+    def last_seq(self, job_id: str) -> int:
+        row = self._conn.execute("SELECT max(seq) FROM job_events WHERE job_id = ?", (job_id,)).fetchone()
+        return row[0] or 0
+
+    # -- parts and courses --------------------------------------------------------------------
+
+    def save_part(self, job_id: str, kind: str, key: str, body: str) -> None:
+        """Save a finished part at once; INSERT OR IGNORE so a part is never stored twice."""
+        with self._write(f"the {kind}") as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO parts (job_id, kind, key, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                (job_id, kind, key, body, time.time()),
+            )
+
+    def part_rows(self, job_id: str) -> list[tuple[str, str, str]]:
+        return self._conn.execute(
+            "SELECT kind, key, body FROM parts WHERE job_id = ? ORDER BY created_at", (job_id,)
+        ).fetchall()
+
+    def saved_parts(self, job_id: str) -> SavedParts:
+        saved = SavedParts()
+        for kind, key, body in self.part_rows(job_id):
+            if kind == "outline":
+                saved.outline = Outline.model_validate_json(body)
+            elif kind == "lesson":
+                saved.lessons[key] = Lesson.model_validate_json(body)
+            elif kind == "quiz":
+                saved.quizzes[key] = Quiz.model_validate_json(body)
+            elif kind == "exam":
+                saved.exam = Exam.model_validate_json(body)
+            elif kind == "flashcards":
+                saved.flashcards = FlashcardDeck.model_validate_json(body)
+        return saved
+
+    def save_course(self, job_id: str, course: Course) -> None:
+        with self._write("the finished course") as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO courses (job_id, title, body, created_at) VALUES (?, ?, ?, ?)",
+                (job_id, course.title, course.model_dump_json(), time.time()),
+            )
+
+    def get_course(self, job_id: str) -> Course | None:
+        row = self._conn.execute("SELECT body FROM courses WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else Course.model_validate_json(row[0])
+
+    # -- timings for the ETA ------------------------------------------------------------------
+
+    def record_step_timing(self, job_id: str, generator: str, step: str, units: int, seconds: float) -> None:
+        with self._write("the step timing") as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO step_timings (job_id, generator, step, units, seconds, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, generator, step, units, seconds, time.time()),
+            )
+
+    def seconds_per_unit(self, generator: str, limit: int = 20) -> dict[str, float]:
+        """Median-ish seconds per unit of each step over the last jobs of this generator."""
+        rows = self._conn.execute(
+            """SELECT step, seconds, units FROM step_timings WHERE generator = ? AND units > 0
+               ORDER BY recorded_at DESC LIMIT ?""",
+            (generator, limit * 7),
+        ).fetchall()
+        per_step: dict[str, list[float]] = {}
+        for step, seconds, units in rows:
+            per_step.setdefault(step, []).append(seconds / units)
+        return {step: sorted(values)[len(values) // 2] for step, values in per_step.items()}
+
+
+_JOB_COLUMNS = (
+    "id, topic, status, percent, created_at, started_at, finished_at, request_json, error_kind, "
+    "error_message, error_step, resumable, usage_json, course_title, run_seconds, run_started_at"
+)
+
+
+def _job_from_row(row: tuple) -> JobRecord:
+    (job_id, topic, status, percent, created, started, finished, request_json, error_kind,
+     error_message, error_step, resumable, usage_json, course_title, run_seconds, run_started) = row
+    if run_started is not None:
+        run_seconds += max(0.0, time.time() - run_started)
+    return JobRecord(
+        id=job_id,
+        topic=topic,
+        status=JobStatus(status),
+        percent=percent,
+        created_at=_ts(created),
+        started_at=_ts(started),
+        finished_at=_ts(finished),
+        request=CourseRequest.model_validate_json(request_json),
+        error_kind=error_kind,
+        error_message=error_message,
+        error_step=error_step,
+        resumable=bool(resumable),
+        usage=Usage.model_validate(json.loads(usage_json or "{}")),
+        course_title=course_title,
+        run_seconds=run_seconds,
+    )
+
+
+def _split_sql(script: str) -> list[str]:
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
