@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -37,9 +38,20 @@ class CliParser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line (plus the usage) and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"coursegen: {message[:1].upper()}{message[1:]}.\n")
+        sys.stderr.write(f"coursegen: {_friendly_usage_error(message)} See `{self.prog} --help`.\n")
         raise SystemExit(EXIT_USAGE)
+
+
+def _friendly_usage_error(message: str) -> str:
+    """argparse's wording ("argument --modules: invalid int value: 'x'") as a plain sentence."""
+    if match := re.match(r"argument (\S+): invalid int value: '(.*)'", message):
+        return f"{match[1].split('/')[0]} must be a whole number, not '{match[2]}'."
+    if match := re.match(r"argument (\S+): invalid choice: '(.*?)' \(choose from (.*)\)", message):
+        name = match[1].split("/")[0]
+        return f"{name[:1].upper()}{name[1:]} cannot be '{match[2]}'; choose one of {match[3]}."
+    if match := re.match(r"the following arguments are required: (.*)", message):
+        return f"Missing {match[1]}."
+    return f"{message[:1].upper()}{message[1:]}."
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,13 +125,24 @@ def fail(message: str, code: int) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, store: Store) -> int:
+    request = make_request(
+        topic=args.topic,
+        level=args.level,
+        language=args.language,
+        modules=args.modules,
+        lessons_per_module=args.lessons_per_module,
+        questions_per_quiz=args.questions,
+        exam_questions=args.exam_questions,
+        model=args.model or DEFAULT_MODEL,
+        concurrency=args.concurrency,
+    )
     material = tuple(check_material_path(path).resolve() for path in args.material)
     if material:
         load_material(material)  # bad files are bad input (exit 2), found before a job exists
     api_key = _api_key()
     if args.offline or (not api_key and not args.model and material):
         generator = GeneratorKind.OFFLINE
-        if not args.offline and not args.json:
+        if not args.offline:
             print("coursegen: No API key found, so the course is built offline from your material.", file=sys.stderr)
     elif not api_key:
         return fail(NO_KEY_MESSAGE, EXIT_USAGE)
@@ -127,20 +150,7 @@ def cmd_generate(args: argparse.Namespace, store: Store) -> int:
         generator = GeneratorKind.CLAUDE
     if generator == GeneratorKind.OFFLINE and not material:
         return fail("The offline generator builds a course from your own material; add --material FILE (or set an API key).", EXIT_USAGE)
-    request = make_request(
-        topic=args.topic,
-        material=material,
-        level=args.level,
-        language=args.language,
-        modules=args.modules,
-        lessons_per_module=args.lessons_per_module,
-        questions_per_quiz=args.questions,
-        exam_questions=args.exam_questions,
-        generator=generator,
-        model=args.model or DEFAULT_MODEL,
-        concurrency=args.concurrency,
-    )
-    job = store.create_job(request)
+    job = store.create_job(request.model_copy(update={"material": material, "generator": generator}))
     return _run_job(store, job.id, args.json)
 
 

@@ -120,15 +120,15 @@ def describe_validation_error(exc: ValidationError) -> str:
     if error["type"] == "value_error":
         return str(ctx.get("error", error["msg"]))
     name = _FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
-    if "ge" in ctx and "le" not in ctx:
-        return f"{name} must be at least {ctx['ge']}."
-    bounds = {"modules": (1, 12), "lessons_per_module": (1, 8), "questions_per_quiz": (2, 20), "exam_questions": (3, 60), "concurrency": (1, 16)}
-    if field in bounds:
-        low, high = bounds[field]
+    if field in _BOUNDS:
+        low, high = _BOUNDS[field]
         return f"{name} must be a whole number from {low} to {high}."
     if field == "level":
         return "Level must be beginner, intermediate or advanced."
     return f"{name} is not valid: {error['msg']}."
+
+
+_BOUNDS = {"modules": (1, 12), "lessons_per_module": (1, 8), "questions_per_quiz": (2, 20), "exam_questions": (3, 60), "concurrency": (1, 16)}
 
 
 # ---------------------------------------------------------------------------------------------
