@@ -39,4 +39,5 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.lastResort = None  # never print stray records to stderr
+    logging.captureWarnings(True)  # library warnings (e.g. a deprecated model) go to the log, not the terminal
     return log_file

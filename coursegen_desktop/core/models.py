@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coursegen_desktop.core.errors import BadInput
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+# claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK's deprecation table); 4-6 costs the same.
+DEFAULT_MODEL = "claude-sonnet-4-6"
 MAX_TOPIC_CHARS = 500
 
 

@@ -34,7 +34,7 @@ from coursegen_desktop.core.events import (
     TopicCompleted,
     TopicStarted,
 )
-from coursegen_desktop.core.generators.base import GenerationContext, Generator
+from coursegen_desktop.core.generators.base import TEXT_RESTART, GenerationContext, Generator
 from coursegen_desktop.core.material import Material, load_material
 from coursegen_desktop.core.models import (
     Course,
@@ -349,6 +349,9 @@ class _Job:
             self._lesson_text[plan.id] = ""
 
             def on_text(delta: str) -> None:
+                if delta == TEXT_RESTART:  # a retried stream: the lesson starts over
+                    self._lesson_chars[plan.id], self._lesson_text[plan.id] = 0, ""
+                    return
                 self._lesson_chars[plan.id] = self._lesson_chars.get(plan.id, 0) + len(delta)
                 text = (self._lesson_text.get(plan.id, "") + delta)[-PREVIEW_CHARS:]
                 self._lesson_text[plan.id] = text

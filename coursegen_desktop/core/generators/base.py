@@ -44,6 +44,8 @@ class GenerationContext:
 
 # Receives each new piece of lesson text as it streams (the pipeline turns it into Progress).
 TextSink = Callable[[str], None]
+# Sent to a TextSink when a lesson's stream was cut and the lesson starts again from nothing.
+TEXT_RESTART = "\n\n[Connection interrupted: this lesson starts again]\n\n"
 
 
 @runtime_checkable

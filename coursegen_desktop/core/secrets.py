@@ -1,0 +1,230 @@
+"""Where the Anthropic API key lives, and how to keep it out of every message and log.
+
+Lookup order: the `ANTHROPIC_API_KEY` environment variable, then the OS keychain (only when a
+real backend is present: headless Linux has none, and the plaintext `keyrings.alt` backends
+are no safer than our file), then `credentials.json` (mode 0600 in a 0700 folder) in the user's
+config folder. Tests set `COURSEGEN_NO_KEYRING=1`, which skips the keychain and also the file
+unless `COURSEGEN_CONFIG_DIR` points somewhere (a temporary folder), so a test can never read
+or overwrite the developer's real key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from coursegen_desktop.core.errors import BadInput, CourseGenError, ErrorKind
+from coursegen_desktop.core.paths import APP_DIR_NAME
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "ANTHROPIC_API_KEY"
+SERVICE = "coursegen-desktop"
+USERNAME = "anthropic-api-key"
+CREDENTIALS_FILE = "credentials.json"
+_FILE_FIELD = "anthropic_api_key"
+
+KEYCHAIN = "system keychain"
+CONFIG_FILE = "config file"
+ENVIRONMENT = "environment variable ANTHROPIC_API_KEY"
+
+_KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]{4,}")
+
+
+class Secret:
+    """A string that never shows itself in `repr`, `str`, f-strings or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def redact(text: str, *secrets: Secret | str | None) -> str:
+    """`text` with the given secrets, and anything shaped like an Anthropic key, blotted out."""
+    for secret in secrets:
+        value = secret.reveal() if isinstance(secret, Secret) else secret
+        if value and len(value) >= 6:
+            text = text.replace(value, "[redacted]")
+    return _KEY_PATTERN.sub("sk-ant-[redacted]", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def get_api_key() -> str | None:
+    """The key to use, or None when the user has not set one anywhere."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return env
+    backend = _keyring()
+    if backend is not None:
+        try:
+            value = backend.get_password(SERVICE, USERNAME)
+        except Exception as exc:  # KeyringError, or a D-Bus/Keychain failure underneath it
+            log.warning("The system keychain could not be read (%s); trying the config file.", type(exc).__name__)
+        else:
+            if value:
+                return value
+    return _read_file()
+
+
+def key_location() -> str | None:
+    """Where `get_api_key` finds the key, for the Settings dialog ("system keychain", …)."""
+    if os.environ.get(ENV_VAR, "").strip():
+        return ENVIRONMENT
+    backend = _keyring()
+    if backend is not None:
+        try:
+            if backend.get_password(SERVICE, USERNAME):
+                return KEYCHAIN
+        except Exception:
+            pass
+    return CONFIG_FILE if _read_file() else None
+
+
+def set_api_key(key: str) -> str:
+    """Store `key` in the keychain, else in the config file; returns where it went."""
+    key = key.strip()
+    if not key or len(key) > 500 or any(ch.isspace() for ch in key):
+        raise BadInput("That does not look like an API key; copy it again from the Anthropic Console.")
+    backend = _keyring()
+    if backend is not None:
+        try:
+            backend.set_password(SERVICE, USERNAME, key)
+        except Exception as exc:
+            log.warning("The system keychain refused the key (%s); using the config file.", type(exc).__name__)
+        else:
+            _delete_file()
+            log.info("API key saved in the %s.", KEYCHAIN)
+            return KEYCHAIN
+    path = _credentials_path()
+    if path is None:
+        raise CourseGenError(
+            ErrorKind.STORAGE,
+            "Saving keys is turned off here (COURSEGEN_NO_KEYRING); set ANTHROPIC_API_KEY instead.",
+            resumable=False,
+        )
+    _write_file(path, key)
+    log.info("API key saved in the %s %s.", CONFIG_FILE, path)
+    return CONFIG_FILE
+
+
+def keychain_available() -> bool:
+    """Whether `set_api_key` would use a real system keychain (for the Settings dialog's hint)."""
+    return _keyring() is not None
+
+
+def delete_api_key() -> None:
+    """Forget the stored key (keychain and file). The environment variable is the user's own."""
+    backend = _keyring()
+    if backend is not None:
+        try:
+            backend.delete_password(SERVICE, USERNAME)
+        except Exception:
+            pass  # nothing stored there, or the keychain is locked: the file is still removed
+    _delete_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# Backends
+
+
+def _keychain_disabled() -> bool:
+    return os.environ.get("COURSEGEN_NO_KEYRING", "").strip() not in ("", "0")
+
+
+def _keyring() -> Any | None:
+    """The keyring backend if it is a real, secure one; None otherwise (or when disabled)."""
+    if _keychain_disabled():
+        return None
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring) or float(getattr(backend, "priority", 0)) < 1:
+            return None
+        return backend
+    except Exception as exc:
+        log.info("No usable system keychain (%s).", type(exc).__name__)
+        return None
+
+
+def config_dir() -> Path | None:
+    """The folder for `credentials.json`, or None when file storage is disabled (tests)."""
+    override = os.environ.get("COURSEGEN_CONFIG_DIR", "").strip()
+    if override:
+        return Path(override).expanduser()
+    if _keychain_disabled():
+        return None
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_DIR_NAME, appauthor=False)
+
+
+def _credentials_path() -> Path | None:
+    folder = config_dir()
+    return folder / CREDENTIALS_FILE if folder is not None else None
+
+
+def _read_file() -> str | None:
+    path = _credentials_path()
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("The credentials file %s cannot be read (%s); ignoring it.", path, type(exc).__name__)
+        return None
+    value = data.get(_FILE_FIELD) if isinstance(data, dict) else None
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _write_file(path: Path, key: str) -> None:
+    """Write atomically with owner-only permissions from the first byte (no chmod race)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path.parent, 0o700)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({_FILE_FIELD: key}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CourseGenError(
+            ErrorKind.STORAGE,
+            f"The key could not be saved in {path.parent} ({exc.strerror or type(exc).__name__}); "
+            "set ANTHROPIC_API_KEY instead.",
+            resumable=False,
+        ) from None
+
+
+def _delete_file() -> None:
+    path = _credentials_path()
+    if path is not None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("The credentials file %s could not be removed (%s).", path, type(exc).__name__)
