@@ -71,13 +71,31 @@ def _sanitise_inline(children: list[Token]) -> list[Token]:
     return result
 
 
+# "Check yourself" answers are written as <details><summary>…</summary>…</details> by both
+# generators. That one construct is kept (as our own tags, its text still escaped); all other
+# raw HTML stays escaped.
+_DETAILS = re.compile(r"<details>\s*<summary>(.*?)</summary>(.*?)</details>", re.DOTALL | re.IGNORECASE)
+_OPEN_MARK, _CLOSE_MARK = "\u2063cg-details-open-", "\u2063cg-details-close"
+_OPEN_PARAGRAPH = re.compile("<p>" + _OPEN_MARK + r"(\d+)</p>")
+
+
 def render_markdown_safe(md: str) -> str:
     """Render untrusted markdown to an HTML fragment with no raw HTML and no unsafe URL."""
-    tokens = _md.parse(xml_safe(md))
+    summaries: list[str] = []
+
+    def mark(match: re.Match[str]) -> str:
+        summaries.append(match[1].strip() or "Answer")
+        return f"\n\n{_OPEN_MARK}{len(summaries) - 1}\n\n{match[2].strip()}\n\n{_CLOSE_MARK}\n\n"
+
+    tokens = _md.parse(_DETAILS.sub(mark, xml_safe(md)))
     for token in tokens:
         if token.type == "inline" and token.children:
             token.children = _sanitise_inline(token.children)
-    return _md.renderer.render(tokens, _md.options, {})
+    rendered = _md.renderer.render(tokens, _md.options, {})
+    if summaries:
+        rendered = _OPEN_PARAGRAPH.sub(lambda m: f"<details><summary>{html.escape(summaries[int(m[1])])}</summary>", rendered)
+        rendered = rendered.replace(f"<p>{_CLOSE_MARK}</p>", "</details>")
+    return rendered
 
 
 def shift_headings(md: str, top_level: int) -> str:
