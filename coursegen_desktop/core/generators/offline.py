@@ -13,6 +13,7 @@ continues exactly where it stopped. The text index is built once per material ob
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import random
 import re
@@ -190,6 +191,14 @@ class _Index:
         numeric_classes = Counter(t.numeric for t in self.terms.values() if t.numeric and t.sentences)
         self.keyable = sorted((t for t in self.terms.values() if self._keyable(t, numeric_classes)), key=lambda t: (-t.score, t.key))
         self.keyable_keys = {t.key for t in self.keyable}
+        # Every run of up to 8 tokens in the material: "would this option make the sentence
+        # true?" becomes one set lookup instead of a scan of every sentence with the term.
+        self.phrases: set[tuple[str, ...]] = {
+            tuple(sentence.low[start : start + length])
+            for sentence in self.sentences
+            for start in range(len(sentence.low))
+            for length in range(1, min(8, len(sentence.low) - start) + 1)
+        }
         self.terms_by_section: dict[int, list[_Term]] = defaultdict(list)
         for term in self.keyable:
             for section in sorted(term.section_set):
@@ -912,8 +921,7 @@ class _ItemWriter:
     def _would_be_true(self, candidate: _Term, context: tuple[list[str], list[str]]) -> bool:
         """The sentence with the candidate in the blank already appears in the material."""
         left, right = context
-        needle = f" {' '.join([*left, *candidate.key, *right])} "
-        return any(needle in self.index.sentences[i].joined for i in candidate.sentences)
+        return (*left, *candidate.key, *right) in self.index.phrases
 
     def _similarity(self, candidate: _Term, key: _Term, near: set[int], context: tuple[list[str], list[str]] | None, clang: frozenset[str]) -> float:
         """How well a candidate matches the key's class (HDR #29-30; Agarwal & Mannem 2011)."""
@@ -960,11 +968,16 @@ def _noun_position(low: list[str], start: int, end: int) -> bool:
 
 def _distinct(a: _Term, b: _Term) -> bool:
     """Neither contains the other, not two forms of one word, not near-duplicates (check 3)."""
-    if a.stems <= b.stems or b.stems <= a.stems:
+    return _distinct_parts(a.key, a.stems, a.surface, b.key, b.stems, b.surface)
+
+
+@functools.lru_cache(maxsize=65536)  # the same pairs come up for every item of a quiz and the exam
+def _distinct_parts(a_key: tuple[str, ...], a_stems: frozenset[str], a_surface: str, b_key: tuple[str, ...], b_stems: frozenset[str], b_surface: str) -> bool:
+    if a_stems <= b_stems or b_stems <= a_stems:
         return False
-    if _singulars(a.key[-1]) & _singulars(b.key[-1]) and a.key[:-1] == b.key[:-1]:
+    if _singulars(a_key[-1]) & _singulars(b_key[-1]) and a_key[:-1] == b_key[:-1]:
         return False
-    matcher = difflib.SequenceMatcher(None, a.surface.casefold(), b.surface.casefold())
+    matcher = difflib.SequenceMatcher(None, a_surface.casefold(), b_surface.casefold())
     return matcher.real_quick_ratio() <= 0.85 or matcher.quick_ratio() <= 0.85 or matcher.ratio() <= 0.85
 
 
