@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import signal
 import sys
@@ -20,7 +21,7 @@ from coursegen_desktop import __version__
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
-from coursegen_desktop.core.events import AnyEvent, JobFailed, Progress, StepStarted, TopicCompleted
+from coursegen_desktop.core.events import AnyEvent, JobCancelled, JobFailed, Progress, StepStarted, TopicCompleted
 from coursegen_desktop.core.material import check_material_path, load_material
 from coursegen_desktop.core.models import DEFAULT_MODEL, GeneratorKind, JobRecord, JobStatus, Level, make_request
 from coursegen_desktop.core.store import Store
@@ -91,13 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export a finished course")
     export.add_argument("job_id")
     export.add_argument("--format", required=True, dest="fmt")
-    export.add_argument("--out", required=True, type=Path)
+    export.add_argument("--out", required=True, help="file (or folder) to write")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    log_file = setup_logging()
+    try:
+        return _open_and_run(args)
+    except KeyboardInterrupt:
+        return EXIT_CANCELLED
+    except Exception:  # noqa: BLE001 - a bug: its traceback goes to the log, the user gets one sentence
+        logging.getLogger(__name__).exception("coursegen %s failed with an unexpected error", args.command)
+        where = f" ({log_file})" if log_file else ""
+        return fail(f"Something went wrong; the details are in the log{where}. Try again, and report it if it happens again.", EXIT_FAILED)
+
+
+def _open_and_run(args: argparse.Namespace) -> int:
     try:
         store = Store.open()
     except CourseGenError as exc:
@@ -105,13 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if store.notices:
         for notice in store.notices:
             print(f"coursegen: {notice} Run the command again.", file=sys.stderr)
+        store.close()
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](args, store)
     except CourseGenError as exc:
         return fail(exc.message, EXIT_USAGE if exc.kind in USAGE_KINDS else EXIT_FAILED)
-    except KeyboardInterrupt:
-        return EXIT_CANCELLED
     finally:
         store.close()
 
@@ -178,13 +189,34 @@ def _run_job(store: Store, job_id: str, as_json: bool) -> int:
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.cancel())
     display = JsonLines(sys.stdout) if as_json else ProgressLine(sys.stderr)
+    ending: list[AnyEvent] = []
+
+    def emit(event: AnyEvent) -> None:
+        if event.is_terminal:
+            ending.append(event)
+        display(event)
+
     try:
-        record = pipeline.run(None, make_generator(job.request), store, display, cancel, job_id=job_id)
+        record = pipeline.run(None, make_generator(job.request), store, emit, cancel, job_id=job_id)
     finally:
         signal.signal(signal.SIGINT, previous)
         if not as_json:
             display.close()
-    return _report(record, as_json)
+    return _report(_with_ending(record, ending[-1] if ending else None), as_json)
+
+
+def _with_ending(record: JobRecord, ending: AnyEvent | None) -> JobRecord:
+    """The record as the job really ended. When the store could not record the end (a full
+    disk, a database locked by another program), the terminal event still says how it ended."""
+    if record.status not in (JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.INTERRUPTED):
+        return record
+    if isinstance(ending, JobFailed):
+        return record.model_copy(
+            update={"status": JobStatus.FAILED, "error_kind": ending.kind, "error_message": ending.message, "resumable": ending.resumable}
+        )
+    if isinstance(ending, JobCancelled):
+        return record.model_copy(update={"status": JobStatus.CANCELLED})
+    return record
 
 
 def _report(record: JobRecord, as_json: bool) -> int:
@@ -265,7 +297,7 @@ def _duration(seconds: float | None) -> str:
 
 
 def cmd_jobs(args: argparse.Namespace, store: Store) -> int:
-    jobs = store.list_jobs(limit=max(1, args.limit))
+    jobs = store.list_jobs(limit=min(max(1, args.limit), 1_000_000))  # SQLite integers stop at 2**63
     if args.json:
         print(json.dumps([_job_json(job) for job in jobs], ensure_ascii=False))
         return EXIT_OK
@@ -357,7 +389,9 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     course = store.get_course(job_id)
     if course is None:
         return fail(f"Job {job_id} has no finished course yet; resume it first with `coursegen resume {job_id}`.", EXIT_USAGE)
-    written = export_course(course, args.fmt, args.out)
+    if not args.out.strip():
+        return fail("Give the file to write with --out, for example --out course.html.", EXIT_USAGE)
+    written = export_course(course, args.fmt, Path(args.out).expanduser())
     print(f"Exported to {written}")
     return EXIT_OK
 

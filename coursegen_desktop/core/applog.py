@@ -17,6 +17,15 @@ LOG_FILENAME = "coursegen.log"
 _QUIET_LOGGERS = ("anthropic", "httpx", "httpx2", "httpcore", "httpcore2", "urllib3", "asyncio", "filelock")
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every log file, the rotated-in ones too, is readable by the user alone (0600)."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def setup_logging(level: int = logging.INFO) -> Path | None:
     """Log to `<data dir>/logs/coursegen.log` (1 MB × 3); returns the file, or None if unwritable."""
     root = logging.getLogger()
@@ -27,9 +36,7 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     try:
         folder = paths.ensure_private_dir(paths.log_dir())
         log_file = folder / LOG_FILENAME
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-        if log_file.exists():
-            os.chmod(log_file, 0o600)
+        handler: logging.Handler = _PrivateRotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except Exception:  # noqa: BLE001 - a missing log must never stop the app
         log_file, handler = None, logging.NullHandler()
     handler._coursegen = True  # type: ignore[attr-defined]
@@ -39,5 +46,8 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.lastResort = None  # never print stray records to stderr
+    # A log that cannot be written (a full disk) must not print "--- Logging error ---" and a
+    # traceback on the terminal: the user gets the one sentence about the disk instead.
+    logging.raiseExceptions = False
     logging.captureWarnings(True)  # library warnings (e.g. a deprecated model) go to the log, not the terminal
     return log_file

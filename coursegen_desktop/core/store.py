@@ -101,6 +101,15 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)
+
+
+def _busy_timeout_s() -> float:
+    try:
+        value = float(os.environ.get("COURSEGEN_DB_BUSY_TIMEOUT_S", "").strip() or BUSY_TIMEOUT_S)
+    except ValueError:
+        return BUSY_TIMEOUT_S
+    return value if 0 <= value <= 3600 else BUSY_TIMEOUT_S
 
 
 @dataclass
@@ -213,16 +222,17 @@ class Store:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            busy = _busy_timeout_s()
             try:
-                conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA busy_timeout = 10000")
+                conn = sqlite3.connect(self.path, timeout=busy, isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
             except sqlite3.OperationalError as exc:
                 raise storage_error_from_os(exc, "the history database") from None
             except sqlite3.DatabaseError:
-                conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(self.path, timeout=busy, isolation_level=None, check_same_thread=False)
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
@@ -341,20 +351,33 @@ class Store:
         if len(rows) == 1:
             return rows[0][0]
         if not rows:
-            raise NotFound(f"There is no job with id '{text}'; run `coursegen jobs` to list them.")
-        raise NotFound(f"More than one job id starts with '{text}'; type more of the id.")
+            raise NotFound(f"There is no job with id '{text[:40]}'; run `coursegen jobs` to list them.")
+        raise NotFound(f"More than one job id starts with '{text[:40]}'; type more of the id.")
 
     def get_job(self, job_id: str) -> JobRecord:
         row = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise NotFound(f"There is no job with id '{job_id}'; run `coursegen jobs` to list them.")
-        return _job_from_row(row)
+        try:
+            return _job_from_row(row)
+        except ValueError:  # a damaged row (pydantic's ValidationError is a ValueError)
+            log.warning("job %s: its history row cannot be read", job_id, exc_info=True)
+            raise StorageError(
+                f"The history entry of job {job_id} is damaged and cannot be read; delete it (`coursegen delete {job_id}`) and generate the course again."
+            ) from None
 
     def list_jobs(self, limit: int = 500) -> list[JobRecord]:
+        """The newest jobs; a damaged row is left out (and logged) so it cannot hide the others."""
         rows = self._conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
         ).fetchall()
-        return [_job_from_row(row) for row in rows]
+        jobs = []
+        for row in rows:
+            try:
+                jobs.append(_job_from_row(row))
+            except ValueError:
+                log.warning("job %s: its history row cannot be read; not listed", row[0], exc_info=True)
+        return jobs
 
     def mark_running(self, job_id: str) -> None:
         now = time.time()
@@ -428,10 +451,12 @@ class Store:
     # -- parts and courses --------------------------------------------------------------------
 
     def save_part(self, job_id: str, kind: str, key: str, body: str) -> None:
-        """Save a finished part at once; INSERT OR IGNORE so a part is never stored twice."""
+        """Save a finished part at once. One row per part: a part is only made again when its
+        saved copy could not be read, and then the new one replaces it."""
         with self._write(f"the {kind}") as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO parts (job_id, kind, key, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                """INSERT INTO parts (job_id, kind, key, body, created_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (job_id, kind, key) DO UPDATE SET body = excluded.body, created_at = excluded.created_at""",
                 (job_id, kind, key, body, time.time()),
             )
 
@@ -441,18 +466,22 @@ class Store:
         ).fetchall()
 
     def saved_parts(self, job_id: str) -> SavedParts:
+        """What the job has finished; a damaged part is left out (and logged), so Resume writes it again."""
         saved = SavedParts()
         for kind, key, body in self.part_rows(job_id):
-            if kind == "outline":
-                saved.outline = Outline.model_validate_json(body)
-            elif kind == "lesson":
-                saved.lessons[key] = Lesson.model_validate_json(body)
-            elif kind == "quiz":
-                saved.quizzes[key] = Quiz.model_validate_json(body)
-            elif kind == "exam":
-                saved.exam = Exam.model_validate_json(body)
-            elif kind == "flashcards":
-                saved.flashcards = FlashcardDeck.model_validate_json(body)
+            try:
+                if kind == "outline":
+                    saved.outline = Outline.model_validate_json(body)
+                elif kind == "lesson":
+                    saved.lessons[key] = Lesson.model_validate_json(body)
+                elif kind == "quiz":
+                    saved.quizzes[key] = Quiz.model_validate_json(body)
+                elif kind == "exam":
+                    saved.exam = Exam.model_validate_json(body)
+                elif kind == "flashcards":
+                    saved.flashcards = FlashcardDeck.model_validate_json(body)
+            except ValueError:
+                log.warning("job %s: saved %s %s is damaged; it will be written again", job_id, kind, key, exc_info=True)
         return saved
 
     def save_course(self, job_id: str, course: Course) -> None:
@@ -464,7 +493,15 @@ class Store:
 
     def get_course(self, job_id: str) -> Course | None:
         row = self._conn.execute("SELECT body FROM courses WHERE job_id = ?", (job_id,)).fetchone()
-        return None if row is None else Course.model_validate_json(row[0])
+        if row is None:
+            return None
+        try:
+            return Course.model_validate_json(row[0])
+        except ValueError:
+            log.warning("job %s: the saved course cannot be read", job_id, exc_info=True)
+            raise StorageError(
+                f"The course saved for job {job_id} is damaged and cannot be opened; delete it (`coursegen delete {job_id}`) and generate it again."
+            ) from None
 
     # -- timings for the ETA ------------------------------------------------------------------
 

@@ -324,3 +324,13 @@ def test_a_hundred_pages_build(tmp_path: Path) -> None:
     built = build([path], modules=4, lessons_per_module=3)
     assert built.material.char_count > 250_000
     assert len(built.lessons) == 12 and [len(q.questions) for q in built.quizzes] == [5] * 4 and len(built.exam.questions) == 10
+
+
+def test_repetitive_notes_still_give_valid_distinct_options(tmp_path: Path) -> None:
+    """The same paragraph pasted many times must not produce an item whose options repeat."""
+    notes = tmp_path / "pasted.txt"
+    notes.write_text("\n\n".join(["A cell is the basic unit of life. The nucleus is the organelle that holds the DNA of the cell."] * 8))
+    built = build([notes])
+    assert built.questions
+    for question in built.questions:
+        assert len({normalise_option(option) for option in question.options}) == len(question.options)

@@ -79,6 +79,8 @@ RETRY_CAP_S = 60.0
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 120.0  # between bytes of a stream; the API pings far more often
 CHECK_TIMEOUT_S = 15.0
+# Environment overrides (seconds) for tests and slow or flaky networks: COURSEGEN_RETRY_BASE_S,
+# COURSEGEN_CONNECT_TIMEOUT, COURSEGEN_READ_TIMEOUT. A value that is not a positive number is ignored.
 MAX_TOKENS = {"outline": 8192, "lesson": 8192, "quiz": 8192, "exam": 16384, "flashcards": 8192}
 
 LARGE_MATERIAL_NOTE = "Material is larger than the model's context; using the most relevant passages for each lesson."
@@ -575,6 +577,21 @@ def _retirement_date(model: str) -> str | None:
     return DEPRECATED_MODELS.get(model)
 
 
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, else `default`."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        log.warning("%s=%r is not a positive number of seconds; using %s.", name, text[:40], default)
+        return default
+    return value
+
+
 def _make_client(api_key: str, base_url: str | None, timeout: float) -> AsyncAnthropic:
     import anthropic
     import httpx2
@@ -583,7 +600,7 @@ def _make_client(api_key: str, base_url: str | None, timeout: float) -> AsyncAnt
         api_key=api_key,
         base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
         max_retries=0,
-        timeout=httpx2.Timeout(timeout, connect=CONNECT_TIMEOUT_S),
+        timeout=httpx2.Timeout(timeout, connect=_env_seconds("COURSEGEN_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)),
     )
 
 
@@ -616,7 +633,7 @@ class ClaudeGenerator:
         base_url: str | None = None,
         limiter: ratelimit.RateLimiter | None = None,
         max_attempts: int = MAX_ATTEMPTS,
-        retry_base_s: float = RETRY_BASE_S,
+        retry_base_s: float | None = None,
         retry_cap_s: float = RETRY_CAP_S,
     ) -> None:
         self.model: str | None = request.model
@@ -625,7 +642,7 @@ class ClaudeGenerator:
         self._base_url = base_url
         self._limiter = limiter or ratelimit.limiter()
         self._max_attempts = max(1, max_attempts)
-        self._retry_base_s = retry_base_s
+        self._retry_base_s = _env_seconds("COURSEGEN_RETRY_BASE_S", RETRY_BASE_S) if retry_base_s is None else retry_base_s
         self._retry_cap_s = retry_cap_s
         self._client: AsyncAnthropic | None = None
         self._usage = Usage()
@@ -877,7 +894,7 @@ class ClaudeGenerator:
         if self._client is None:
             if not self._api_key:
                 raise CourseGenError(ErrorKind.AUTH, NO_KEY_MESSAGE, resumable=True)
-            self._client = _make_client(self._api_key.reveal(), self._base_url, READ_TIMEOUT_S)
+            self._client = _make_client(self._api_key.reveal(), self._base_url, _env_seconds("COURSEGEN_READ_TIMEOUT", READ_TIMEOUT_S))
         return self._client
 
     def _account(self, counter: _UsageCounter) -> None:

@@ -39,7 +39,7 @@ from coursegen_desktop.core.models import (
     Quiz,
     Usage,
 )
-from coursegen_desktop.core.review import balanced_positions, is_numeric_option, numeric_value, place_key
+from coursegen_desktop.core.review import balanced_positions, is_numeric_option, normalise_option, numeric_value, place_key
 
 NO_MATERIAL = "The offline generator builds a course from your own material; add a file (or set an API key to let Claude write it)."
 
@@ -1231,7 +1231,9 @@ class OfflineGenerator:
         positions = balanced_positions(len(items), seed)
         questions = []
         for n, (item, position) in enumerate(zip(items, positions), start=1):
-            options = [item.key, *item.distractors][:4]
+            options = _distinct_options(item.key, item.distractors)[:4]
+            if len(options) < 3:
+                continue  # repetitive material can leave a statement item without real alternatives
             if item.numeric:
                 options.sort(key=numeric_value)
                 answer = options.index(item.key)
@@ -1250,6 +1252,17 @@ class OfflineGenerator:
                 )
             )
         return questions
+
+
+def _distinct_options(key: str, distractors: Sequence[str]) -> list[str]:
+    """The key first, then distractors that differ from it and from each other once normalised."""
+    seen = {normalise_option(key)}
+    options = [key]
+    for distractor in distractors:
+        if normalise_option(distractor) not in seen:
+            seen.add(normalise_option(distractor))
+            options.append(distractor)
+    return options
 
 
 def _take(chosen: list[_Item], pool: list[_Item], count: int, strict: bool, context: Sequence[_Item] = ()) -> None:
