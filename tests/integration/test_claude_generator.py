@@ -24,17 +24,15 @@ from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
 from coursegen_desktop.core.events import JobCancelled, JobCompleted, JobFailed, Retrying, TopicCompleted
 from coursegen_desktop.core.generators.anthropic import (
-    AUTH_MESSAGE,
     FALLBACK_MODELS,
     LARGE_MATERIAL_NOTE,
-    NETWORK_MESSAGE,
-    NO_KEY_MESSAGE,
     SELECTED_CHARS,
-    TEXT_RESTART,
     ClaudeGenerator,
     check_key,
     list_models,
 )
+from coursegen_desktop.core.generators.base import TEXT_RESTART
+from coursegen_desktop.core.generators.claude_errors import AUTH_MESSAGE, NETWORK_MESSAGE, NO_KEY_MESSAGE
 from coursegen_desktop.core.generators.base import GenerationContext, Generator
 from coursegen_desktop.core.material import Chunk, Material
 from coursegen_desktop.core.models import DEFAULT_MODEL, CourseRequest, JobStatus, Lesson, LessonPlan, ModulePlan, Objective, Outline, make_request

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from coursegen_desktop import cli
-from coursegen_desktop.core.generators.anthropic import AUTH_MESSAGE, NETWORK_MESSAGE
+from coursegen_desktop.core.generators.claude_errors import AUTH_MESSAGE, NETWORK_MESSAGE
 from coursegen_desktop.core.generators.base import TEXT_RESTART
 from coursegen_desktop.core.models import make_request
 from coursegen_desktop.core.store import Store

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from coursegen_desktop.core.generators.anthropic import NETWORK_MESSAGE
+from coursegen_desktop.core.generators.claude_errors import NETWORK_MESSAGE
 from tests.fakes import FakeMessagesAPI
 from tests.reliability.clikit import (
     EXIT_FAILED,

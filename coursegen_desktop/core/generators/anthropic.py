@@ -32,28 +32,53 @@ delta with `TEXT_RESTART` and clear that lesson's preview.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import os
 import random
 import re
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from coursegen_desktop.core import pricing, ratelimit, secrets
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
 from coursegen_desktop.core.generators.base import TEXT_RESTART, GenerationContext, TextSink
+from coursegen_desktop.core.generators.claude_errors import (
+    NO_KEY_MESSAGE,
+    StreamCut,
+    classify,
+    network_reason,
+    short,
+)
+from coursegen_desktop.core.generators.claude_prompts import (
+    EXAM_TOOL,
+    FLASHCARDS_TOOL,
+    OUTLINE_TOOL,
+    QUIZ_TOOL,
+    Tool,
+    course_summary,
+    describe_errors,
+    documents,
+    exam_task,
+    flashcards_task,
+    lesson_task,
+    lessons_block,
+    objective_list,
+    outline_problems,
+    outline_task,
+    outline_text,
+    question_problems,
+    quiz_task,
+    repair_turns,
+    rules,
+    tool_params,
+)
 from coursegen_desktop.core.material import Chunk
 from coursegen_desktop.core.models import (
     DEFAULT_MODEL,
     CourseRequest,
     Exam,
-    Flashcard,
     FlashcardDeck,
     Lesson,
     LessonPlan,
@@ -84,281 +109,9 @@ CHECK_TIMEOUT_S = 15.0
 MAX_TOKENS = {"outline": 8192, "lesson": 8192, "quiz": 8192, "exam": 16384, "flashcards": 8192}
 
 LARGE_MATERIAL_NOTE = "Material is larger than the model's context; using the most relevant passages for each lesson."
-AUTH_MESSAGE = "The API key was rejected; check it in Settings (or ANTHROPIC_API_KEY) and try again."
-NO_KEY_MESSAGE = "No Anthropic API key is set; add one in Settings (or set ANTHROPIC_API_KEY), then Resume."
-NETWORK_MESSAGE = "Network unavailable — Resume when you are back online."
 CACHE = {"type": "ephemeral"}
 
 T = TypeVar("T", bound=BaseModel)
-
-
-# ---------------------------------------------------------------------------------------------
-# Tool answers: what Claude fills in. Quotes come first so it grounds a part before writing it.
-
-
-class _Grounded(BaseModel):
-    evidence_quotes: list[str] = Field(
-        default_factory=list, description="Verbatim passages from the documents this answer rests on (empty without documents)."
-    )
-    coverage_gaps: list[str] = Field(default_factory=list, description="What the task needs that the documents do not cover.")
-
-
-class OutlineAnswer(_Grounded):
-    outline: Outline
-
-
-class QuizAnswer(_Grounded):
-    quiz: Quiz
-
-
-class ExamAnswer(_Grounded):
-    exam: Exam
-
-
-class FlashcardsAnswer(BaseModel):
-    cards: list[Flashcard]
-
-
-@dataclass(frozen=True)
-class _Tool:
-    name: str
-    description: str
-    answer: type[BaseModel]
-
-
-OUTLINE_TOOL = _Tool("write_outline", "Record the course outline.", OutlineAnswer)
-QUIZ_TOOL = _Tool("write_quiz", "Record one module's quiz.", QuizAnswer)
-EXAM_TOOL = _Tool("write_exam", "Record the practice exam.", ExamAnswer)
-FLASHCARDS_TOOL = _Tool("write_flashcards", "Record the flashcard deck.", FlashcardsAnswer)
-TOOLS = (OUTLINE_TOOL, QUIZ_TOOL, EXAM_TOOL, FLASHCARDS_TOOL)
-
-
-@cache
-def _tool_params() -> tuple[dict[str, Any], ...]:
-    """The same four tool definitions, byte for byte, on every structured call (cache prefix)."""
-    return tuple(
-        {"name": tool.name, "description": tool.description, "input_schema": _inline_schema(tool.answer.model_json_schema())}
-        for tool in TOOLS
-    )
-
-
-def _inline_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Resolve `$ref`s into one self-contained schema and drop pydantic's titles (noise tokens)."""
-    defs = schema.get("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                target = defs[node["$ref"].rsplit("/", 1)[-1]]
-                return walk({**target, **{k: v for k, v in node.items() if k != "$ref"}})
-            return {k: walk(v) for k, v in node.items() if k != "$defs" and not (k == "title" and isinstance(v, str))}
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(schema)
-
-
-# ---------------------------------------------------------------------------------------------
-# Prompts (COURSE_QUALITY.md, "What prompts should ask Claude for")
-
-_RULES = """You are CourseGen, an expert instructional designer and teacher. You write one study course, part by part, for a single learner.
-
-<course_brief>
-Topic: {topic}
-Learner level: {level}
-Course language: {language}. Write every title, lesson, question, option, explanation and flashcard in {language}.
-</course_brief>
-
-<grounding>
-{grounding}
-</grounding>
-
-<objective_rules>
-- Write each objective as "The learner will be able to <verb> <object> [<condition>]" with exactly one action verb from this list. remember: define, list, name, recall. understand: explain, classify, summarise, describe. apply: calculate, use, solve, demonstrate. analyze: compare, differentiate, examine, organise. evaluate: justify, critique, assess, defend. create: design, formulate, construct, plan.
-- Never use understand, know, learn, appreciate, be aware of or be familiar with as the verb. Do not join two verbs with "and": write two objectives instead.
-- Set bloom_level to the level of the verb. Give every module at least one objective at apply level or higher when the material supports it.
-- Use short stable ids: modules m1, m2, …; lessons m1-l1, m1-l2, …; objectives obj-1, obj-2, ….
-</objective_rules>
-
-<lesson_template>
-Write each lesson in Markdown with these sections in this order, each under a level-2 heading (##) written in the course language:
-1. Objectives: the lesson's objectives, restated for the learner.
-2. Explanation: the core teaching, built up step by step in short paragraphs, with lists or tables where they help.
-3. Worked example: at least one, showing every step and the reason for each step. Required when an objective is at apply level or higher.
-4. Common mistakes: typical errors and misconceptions, each with its correction.
-5. Key points: three to six bullet points that summarise the lesson.
-6. Check yourself: two or three retrieval questions, each followed by its answer inside <details><summary>Answer</summary>…</details>.
-Do not repeat the lesson title as a heading: start with the first section heading.
-</lesson_template>
-
-<item_writing_rules>
-Every quiz and exam question is a one-best-answer multiple-choice item:
-1. Exactly one option is correct, and answer_index is its 0-based position.
-2. Give four options (never fewer than three or more than five).
-3. Options are clearly distinct: no duplicates, no option contained in another, no paraphrases of each other.
-4. Options have similar length and detail; the correct one must not stand out as the longest or most precise.
-5. Never use "all of the above", "none of the above", "both A and B" or any combination option.
-6. The stem is a complete question of at least six words, ends with "?" and can be answered without seeing the options.
-7. Avoid negative stems. If one is unavoidable, write the negative word in capitals (NOT, EXCEPT), and never pair it with a negative option.
-8. No absolute words (always, never, all, only, completely) and no vague frequency words (often, usually, sometimes, rarely) in options.
-9. Do not repeat a distinctive word of the stem in the correct option alone.
-10. Keep grammar consistent between the stem and every option (articles, singular or plural).
-11. The correct option must not be the one that shares the most words with all the others.
-12. When every option is a number or a year, list them in ascending order.
-13. The explanation has at least fifteen words, says why the correct option is right using its text, and calls no other option correct.
-14. Items are independent: no item reveals the answer to another, and no two stems are near-duplicates.
-15. Keep stems under about sixty words and options under about twenty.
-Distractors are plausible: common errors and misconceptions (the lessons' "Common mistakes" are a good source), of the same kind as the correct option. Each item has exactly one objective_id taken from the outline, and, when documents were given, an evidence_quote copied verbatim from them.
-<example kind="good">
-{{"stem": "Which gas do plants take in from the air to build glucose during photosynthesis?", "options": ["Carbon dioxide", "Oxygen", "Nitrogen", "Water vapour"], "answer_index": 0, "explanation": "Plants take in carbon dioxide, which the Calvin cycle fixes into glucose; oxygen is released by photosynthesis, not taken in.", "objective_id": "obj-2"}}
-</example>
-<example kind="flawed">
-{{"stem": "Photosynthesis:", "options": ["Turns carbon dioxide and water into glucose using light energy in chloroplasts", "Oxygen", "All of the above", "Never happens at night"], "answer_index": 0}}
-Flaws: the stem is not a question; the key is by far the longest; "All of the above"; an absolute word; options of different kinds; no explanation or objective_id.
-</example>
-</item_writing_rules>
-
-<flashcard_rules>
-One fact per card. Front at most about twenty words, back at most about twelve words or one sentence, and the back does not repeat the front. No lists of more than three items. No duplicate or ambiguous fronts. Each card has the module_id it belongs to and, as source, the title of its lesson.
-</flashcard_rules>"""
-
-_GROUNDED = (
-    "The learner's study material is in <documents>. Base the course on it. Before writing a part, find the "
-    "verbatim passages that support it. When the material does not cover something the task needs, say so "
-    "(in coverage_gaps, or by leaving it out) instead of inventing facts. Where the material and general "
-    "knowledge disagree, follow the material and point out the difference."
-)
-_UNGROUNDED = "No study material was given: teach from well-established knowledge, and leave evidence quotes empty."
-
-
-def _rules(request: CourseRequest, grounded: bool) -> str:
-    return _RULES.format(
-        topic=request.topic, level=request.level.value, language=request.language, grounding=_GROUNDED if grounded else _UNGROUNDED
-    )
-
-
-def _documents(chunks: list[Chunk]) -> str:
-    """`<documents>` with one `<document>` per source file, chunks in their original order."""
-    by_source: dict[str, list[Chunk]] = {}
-    for chunk in chunks:
-        by_source.setdefault(chunk.source, []).append(chunk)
-    parts = ["<documents>"]
-    for index, (source, items) in enumerate(by_source.items(), 1):
-        lines, heading = [], None
-        for chunk in items:
-            if chunk.heading and chunk.heading != heading:
-                lines.append(f"## {chunk.heading}")
-                heading = chunk.heading
-            lines.append(chunk.text.strip())
-        body = "\n\n".join(lines)
-        parts.append(f'<document index="{index}">\n<source>{source}</source>\n<document_content>\n{body}\n</document_content>\n</document>')
-    parts.append("</documents>")
-    return "\n".join(parts)
-
-
-def _outline_text(outline: Outline) -> str:
-    lines = ["<outline>", f"Course: {outline.title}"]
-    if outline.description:
-        lines.append(f"Description: {outline.description}")
-    lines.append("Objectives:")
-    lines += [f"- {o.id} [{o.bloom_level.value}] {o.text}" for o in outline.objectives]
-    for module in outline.modules:
-        lines.append(f"Module {module.id}: {module.title}" + (f". {module.summary}" if module.summary else ""))
-        for lesson in module.lessons:
-            ids = ", ".join(lesson.objective_ids) or "none"
-            lines.append(f"  Lesson {lesson.id}: {lesson.title}" + (f". {lesson.summary}" if lesson.summary else "") + f" (objectives: {ids})")
-    lines.append("</outline>")
-    return "\n".join(lines)
-
-
-def _objective_list(outline: Outline, ids: list[str]) -> str:
-    by_id = {o.id: o for o in outline.objectives}
-    return "; ".join(f"{i} ({by_id[i].bloom_level.value}): {by_id[i].text}" for i in ids if i in by_id) or "none listed"
-
-
-def _outline_task(request: CourseRequest, grounded: bool) -> str:
-    quotes = (
-        " First collect in evidence_quotes the passages of the documents the plan rests on, and list in coverage_gaps what the topic needs that the documents do not cover."
-        if grounded
-        else ""
-    )
-    return (
-        f'Plan the course "{request.topic}" for a {request.level.value} learner.{quotes} '
-        "Write one to three objectives per module following the objective rules. Give every lesson a title, a one-sentence summary "
-        "and the ids of the objectives it teaches; every objective is taught by at least one lesson. Order the modules and lessons "
-        f"from foundations to application. Plan exactly {request.modules} modules with exactly {request.lessons_per_module} lessons per module. "
-        f"Answer by calling {OUTLINE_TOOL.name}."
-    )
-
-
-def _lesson_task(outline: Outline, module: ModulePlan, plan: LessonPlan, grounded: bool) -> str:
-    plans = [p for _, p in outline.lesson_plans()]
-    position = next(i for i, p in enumerate(plans) if p.id == plan.id)
-    neighbours = []
-    if position > 0:
-        neighbours.append(f'the previous lesson is "{plans[position - 1].title}"')
-    if position + 1 < len(plans):
-        neighbours.append(f'the next is "{plans[position + 1].title}"')
-    context = f" For continuity, {' and '.join(neighbours)}; do not repeat their content." if neighbours else ""
-    quotes = (
-        " First write, between <quotes> and </quotes>, the verbatim sentences from the documents this lesson relies on, one per line "
-        "(leave it empty if none apply); then write the lesson."
-        if grounded
-        else ""
-    )
-    summary = f" Summary: {plan.summary}" if plan.summary else ""
-    return (
-        f'Write lesson {plan.id}, "{plan.title}", of module {module.id}, "{module.title}".{summary} '
-        f"It teaches these objectives: {_objective_list(outline, plan.objective_ids)}.{context}{quotes} "
-        "Follow the lesson template; aim for 900 to 1,500 words."
-    )
-
-
-def _lessons_block(lessons: list[Lesson]) -> str:
-    items = [f'<lesson id="{l.id}" title="{l.title}">\n{l.markdown}\n</lesson>' for l in lessons]
-    return "<lessons>\n" + "\n".join(items) + "\n</lessons>"
-
-
-def _course_summary(lessons: list[Lesson]) -> str:
-    """Key points of every lesson: enough for exam and flashcards without resending whole lessons."""
-    items = []
-    for lesson in lessons:
-        points = "\n".join(f"- {p}" for p in lesson.key_points) or lesson.markdown[:800]
-        items.append(f'<lesson id="{lesson.id}" module="{lesson.module_id}" title="{lesson.title}">\n{points}\n</lesson>')
-    return "<course_summary>\n" + "\n".join(items) + "\n</course_summary>"
-
-
-def _quiz_task(request: CourseRequest, outline: Outline, module: ModulePlan) -> str:
-    own = list(dict.fromkeys(i for lesson in module.lessons for i in lesson.objective_ids))
-    index = [m.id for m in outline.modules].index(module.id)
-    earlier = list(dict.fromkeys(i for m in outline.modules[:index] for lesson in m.lessons for i in lesson.objective_ids))
-    spacing = f" About one question in five revisits an objective of an earlier module ({', '.join(earlier)})." if earlier else ""
-    return (
-        f'Write the quiz for module "{module.title}" following the item-writing rules. Use the lessons above as what was taught and '
-        f"draw distractors from their common mistakes. Assess every objective of this module at least once: {_objective_list(outline, own)}."
-        f"{spacing} Write exactly {request.questions_per_quiz} questions. Set module_id to {module.id}. Answer by calling {QUIZ_TOOL.name}."
-    )
-
-
-def _exam_task(request: CourseRequest, outline: Outline) -> str:
-    ids = [o.id for o in outline.objectives]
-    return (
-        "Write the practice exam over the whole course following the item-writing rules. Spread the items across modules in proportion "
-        f"to each module's number of objectives, assess every objective at least once ({', '.join(ids)}), and prefer items that apply "
-        f"ideas to new situations over recall. Write exactly {request.exam_questions} questions. Answer by calling {EXAM_TOOL.name}."
-    )
-
-
-def _flashcard_count(request: CourseRequest) -> int:
-    return min(60, max(8, request.lesson_count * 4))
-
-
-def _flashcards_task(request: CourseRequest) -> str:
-    return (
-        "Write flashcards for spaced review of the whole course, following the flashcard rules, spread over every lesson. "
-        f"Write {_flashcard_count(request)} flashcards. Answer by calling {FLASHCARDS_TOOL.name}."
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,114 +210,6 @@ def _sources_for(quotes: list[str], chunks: list[Chunk]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Errors: what is retried, and the one sentence the user sees
-
-
-class _StreamCut(Exception):
-    """The stream ended without `message_stop` (a proxy or the network dropped it)."""
-
-
-@dataclass(frozen=True)
-class _Failure:
-    retryable: bool
-    reason: str  # for Retrying events: "Rate limited by the API", …
-    error: CourseGenError  # raised at once when not retryable, or when the retry budget is spent
-    retry_after: float | None = None
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(secrets.redact(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _retry_after(headers: Any) -> float | None:
-    try:
-        if headers.get("retry-after-ms"):
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if value:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                when = email.utils.parsedate_to_datetime(value)
-                return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, AttributeError):
-        pass
-    return None
-
-
-def _network_reason(exc: BaseException) -> str:
-    """A plain phrase for why a connection failed, from the exception chain."""
-    text = ""
-    current: BaseException | None = exc
-    while current is not None:
-        text += f" {type(current).__name__} {current}"
-        current = current.__cause__ or current.__context__
-    text = text.lower()
-    if "timeout" in text or "timed out" in text:
-        return "the request timed out"
-    if "refused" in text:
-        return "the connection was refused"
-    if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "resolve" in text:
-        return "the server name could not be found"
-    if "certificate" in text or "ssl" in text:
-        return "the secure connection could not be set up"
-    return "the connection failed"
-
-
-_UNKNOWN_MODEL = re.compile(r"\bmodel\b.{0,80}\b(not found|does not exist|invalid|unknown|not available)|\b(invalid|unknown) model\b", re.I)
-
-
-def classify(exc: Exception, model: str) -> _Failure | None:
-    """How to handle a failed request; None for exceptions that are bugs, not API failures."""
-    import anthropic
-    import httpx2
-
-    network = CourseGenError(ErrorKind.NETWORK, NETWORK_MESSAGE, resumable=True)
-    if isinstance(exc, _StreamCut):
-        return _Failure(True, "Connection lost", network)
-    if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException)):
-        return _Failure(True, "The API did not answer in time", network)
-    if isinstance(exc, httpx2.TransportError):
-        return _Failure(True, "Connection lost", network)
-    if isinstance(exc, anthropic.APIConnectionError):
-        reachable = _network_reason(exc) == "the connection failed"
-        return _Failure(True, "Connection lost" if reachable else "Could not reach the API", network)
-    if isinstance(exc, ValueError) and str(exc).startswith("Unable to parse tool parameter JSON"):
-        return _Failure(True, "Claude's answer arrived garbled", CourseGenError(ErrorKind.INVALID_OUTPUT, "Claude's answers kept arriving garbled; Resume the job to try again."))
-    if not isinstance(exc, anthropic.APIStatusError):
-        return None
-
-    status, kind = exc.status_code, str(exc.type or "")
-    detail = str(exc.api_message or "")
-    wait = _retry_after(exc.response.headers) if status >= 400 else None
-    if kind == "overloaded_error" or status == 529:
-        error = CourseGenError(ErrorKind.OVERLOADED, "Claude is overloaded right now; Resume the job in a few minutes.", resumable=True)
-        return _Failure(True, "Claude is overloaded", error, wait)
-    if kind == "rate_limit_error" or status == 429:
-        error = CourseGenError(
-            ErrorKind.RATE_LIMIT, "The API kept refusing requests because of your rate limit; lower Concurrency or wait a minute, then Resume.", resumable=True
-        )
-        return _Failure(True, "Rate limited by the API", error, wait)
-    if status in (401, 403) or kind in ("authentication_error", "permission_error"):
-        return _Failure(False, "", CourseGenError(ErrorKind.AUTH, AUTH_MESSAGE, resumable=True))
-    if status == 402 or kind == "billing_error" or "credit balance" in detail.lower():
-        message = "Your Anthropic account has run out of credit; add credit in the Anthropic Console, then Resume."
-        return _Failure(False, "", CourseGenError(ErrorKind.BILLING, message, resumable=True))
-    if status == 404 or kind == "not_found_error" or (status == 400 and _UNKNOWN_MODEL.search(detail)):
-        return _Failure(False, "", CourseGenError(ErrorKind.BAD_REQUEST, f"The model '{_short(model, 60)}' is not available; choose another model."))
-    if status == 413 or kind == "request_too_large":
-        message = "The study material is too large to send in one request; remove some files and try again."
-        return _Failure(False, "", CourseGenError(ErrorKind.BAD_REQUEST, message))
-    if status < 300 or status in (408, 409) or status >= 500 or kind in ("api_error", "timeout_error"):
-        reason = "The API is temporarily unavailable" if status == 503 else "The API had a temporary error"
-        error = CourseGenError(ErrorKind.SERVER, "The API kept failing with server errors; Resume the job in a few minutes.", resumable=True)
-        return _Failure(True, reason, error, wait)
-    message = f"The API refused the request ({_short(detail) or f'status {status}'}); check the model and settings, then try again."
-    return _Failure(False, "", CourseGenError(ErrorKind.BAD_REQUEST, message))
-
-
-# ---------------------------------------------------------------------------------------------
 # The generator
 
 
@@ -659,10 +304,10 @@ class ClaudeGenerator:
         grounded = not ctx.material.is_empty
         prefix = self._documents_turn(ctx, self._chunks_for(ctx, request.topic))
         answer = await self._structured(
-            ctx, OUTLINE_TOOL, "outline", self._system(ctx, None), prefix, _outline_task(request, grounded),
-            lambda a: _outline_problems(a.outline, request),
+            ctx, OUTLINE_TOOL, "outline", self._system(ctx, None), prefix, outline_task(request, grounded),
+            lambda a: outline_problems(a.outline, request),
         )
-        gaps = [_short(gap, 80) for gap in answer.coverage_gaps if gap.strip()][:3]
+        gaps = [short(gap, 80) for gap in answer.coverage_gaps if gap.strip()][:3]
         if grounded and gaps:
             ctx.on_note(f"Your material does not cover everything the course needs (for example: {'; '.join(gaps)}).")
         return answer.outline
@@ -671,9 +316,9 @@ class ClaudeGenerator:
         self._notes(ctx)
         outline = self._outline(ctx)
         grounded = not ctx.material.is_empty
-        query = " ".join([module.title, plan.title, plan.summary, _objective_list(outline, plan.objective_ids)])
+        query = " ".join([module.title, plan.title, plan.summary, objective_list(outline, plan.objective_ids)])
         chunks = self._chunks_for(ctx, query)
-        content = [*self._documents_turn(ctx, chunks), {"type": "text", "text": _lesson_task(outline, module, plan, grounded)}]
+        content = [*self._documents_turn(ctx, chunks), {"type": "text", "text": lesson_task(outline, module, plan, grounded)}]
         params = self._params("lesson", self._system(ctx, outline), [{"role": "user", "content": content}])
         text = _LessonText(on_text)
         for attempt in (1, 2):
@@ -701,11 +346,11 @@ class ClaudeGenerator:
         self._notes(ctx)
         outline = self._outline(ctx)
         query = " ".join([module.title, *(lesson.title for lesson in module.lessons)])
-        prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": _lessons_block(lessons)}]
+        prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": lessons_block(lessons)}]
         count = ctx.request.questions_per_quiz
         answer = await self._structured(
-            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._system(ctx, outline), prefix, _quiz_task(ctx.request, outline, module),
-            lambda a: _question_problems(a.quiz.questions, count, outline),
+            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._system(ctx, outline), prefix, quiz_task(ctx.request, outline, module),
+            lambda a: question_problems(a.quiz.questions, count, outline),
         )
         quiz = answer.quiz
         questions = [q.model_copy(update={"id": f"{module.id}-q{i}"}) for i, q in enumerate(quiz.questions[:count], 1)]
@@ -715,11 +360,11 @@ class ClaudeGenerator:
         self._notes(ctx)
         outline = self._outline(ctx)
         query = " ".join([outline.title, *(o.text for o in outline.objectives)])
-        prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": _course_summary(lessons)}]
+        prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": course_summary(lessons)}]
         count = ctx.request.exam_questions
         answer = await self._structured(
-            ctx, EXAM_TOOL, "the practice exam", self._system(ctx, outline), prefix, _exam_task(ctx.request, outline),
-            lambda a: _question_problems(a.exam.questions, count, outline),
+            ctx, EXAM_TOOL, "the practice exam", self._system(ctx, outline), prefix, exam_task(ctx.request, outline),
+            lambda a: question_problems(a.exam.questions, count, outline),
         )
         questions = [q.model_copy(update={"id": f"exam-q{i}"}) for i, q in enumerate(answer.exam.questions[:count], 1)]
         return answer.exam.model_copy(update={"questions": questions})
@@ -727,10 +372,10 @@ class ClaudeGenerator:
     async def flashcards(self, ctx: GenerationContext, lessons: list[Lesson]) -> FlashcardDeck:
         self._notes(ctx)
         outline = self._outline(ctx)
-        prefix = [{"type": "text", "text": _course_summary(lessons)}]
+        prefix = [{"type": "text", "text": course_summary(lessons)}]
         module_ids = {m.id for m in outline.modules}
         answer = await self._structured(
-            ctx, FLASHCARDS_TOOL, "the flashcards", self._system(ctx, outline), prefix, _flashcards_task(ctx.request),
+            ctx, FLASHCARDS_TOOL, "the flashcards", self._system(ctx, outline), prefix, flashcards_task(ctx.request),
             lambda a: [] if a.cards else ["cards: write at least one flashcard."],
         )
         cards = [c if c.module_id in module_ids else c.model_copy(update={"module_id": None}) for c in answer.cards]
@@ -754,7 +399,7 @@ class ClaudeGenerator:
         if self._noted:
             return
         self._noted = True
-        model = _short(ctx.request.model, 60)
+        model = short(ctx.request.model, 60)
         if self._large(ctx):
             ctx.on_note(LARGE_MATERIAL_NOTE)
         if not pricing.price_for(ctx.request.model)[1]:
@@ -770,11 +415,11 @@ class ClaudeGenerator:
 
     def _system(self, ctx: GenerationContext, outline: Outline | None) -> list[dict[str, Any]]:
         """Rules → documents → outline, all byte-stable for the job, with cache breakpoints."""
-        blocks: list[dict[str, Any]] = [{"type": "text", "text": _rules(ctx.request, not ctx.material.is_empty)}]
+        blocks: list[dict[str, Any]] = [{"type": "text", "text": rules(ctx.request, not ctx.material.is_empty)}]
         if not ctx.material.is_empty and not self._large(ctx):
-            blocks.append({"type": "text", "text": _documents(list(ctx.material.chunks)), "cache_control": CACHE})
+            blocks.append({"type": "text", "text": documents(list(ctx.material.chunks)), "cache_control": CACHE})
         if outline is not None:
-            blocks.append({"type": "text", "text": _outline_text(outline)})
+            blocks.append({"type": "text", "text": outline_text(outline)})
         blocks[-1] = {**blocks[-1], "cache_control": CACHE}
         return blocks
 
@@ -788,7 +433,7 @@ class ClaudeGenerator:
         """User-turn documents for large material (the chosen passages); none when they are cached in the system prompt."""
         if not self._large(ctx):
             return []
-        return [{"type": "text", "text": _documents(chunks)}]
+        return [{"type": "text", "text": documents(chunks)}]
 
     def _params(self, kind: str, system: list[dict[str, Any]], messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         return {"model": self.model, "max_tokens": MAX_TOKENS[kind], "system": system, "messages": messages, **extra}
@@ -798,7 +443,7 @@ class ClaudeGenerator:
     async def _structured(
         self,
         ctx: GenerationContext,
-        tool: _Tool,
+        tool: Tool,
         what: str,
         system: list[dict[str, Any]],
         prefix: list[dict[str, Any]],
@@ -809,7 +454,7 @@ class ClaudeGenerator:
         kind = tool.name.removeprefix("write_")
         messages: list[dict[str, Any]] = [{"role": "user", "content": [*prefix, {"type": "text", "text": task}]}]
         for attempt in (1, 2):
-            params = self._params(kind, system, messages, tools=list(_tool_params()), tool_choice={"type": "tool", "name": tool.name})
+            params = self._params(kind, system, messages, tools=list(tool_params()), tool_choice={"type": "tool", "name": tool.name})
             message = await self._call(ctx, params, what)
             block = next((b for b in message.content if b.type == "tool_use" and b.name == tool.name), None)
             problems: list[str]
@@ -823,13 +468,13 @@ class ClaudeGenerator:
                     answer = tool.answer.model_validate(block.input)
                     problems = problems_of(answer)
                 except ValidationError as exc:
-                    problems = _describe(exc)
+                    problems = describe_errors(exc)
             if not problems:
                 return answer
             log.warning("%s failed validation (attempt %d): %s", what, attempt, "; ".join(problems)[:500])
             if attempt == 2:
                 break
-            messages = messages + _repair_turns(tool, block, problems)
+            messages = messages + repair_turns(tool, block, problems)
         raise CourseGenError(ErrorKind.INVALID_OUTPUT, f"Claude wrote {what} in a form that could not be used, twice; Resume the job to try again.")
 
     # -- one request, with retries ---------------------------------------------------------------
@@ -887,7 +532,7 @@ class ClaudeGenerator:
             finally:
                 self._account(counter)
         if final is None:
-            raise _StreamCut()
+            raise StreamCut()
         return final
 
     def _ensure_client(self) -> AsyncAnthropic:
@@ -902,68 +547,6 @@ class ClaudeGenerator:
             return
         cost = pricing.cost_usd(str(self.model), counter.counts)
         self._usage = self._usage + Usage(**counter.counts, cost_usd=cost, requests=1)
-
-
-# ---------------------------------------------------------------------------------------------
-# Checks beyond the models' own validators, phrased for Claude to fix
-
-
-def _describe(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()[:15]]
-
-
-def _outline_problems(outline: Outline, request: CourseRequest) -> list[str]:
-    problems = []
-    if len(outline.modules) != request.modules:
-        problems.append(f"modules: plan exactly {request.modules} modules, not {len(outline.modules)}.")
-    for module in outline.modules:
-        if len(module.lessons) != request.lessons_per_module:
-            problems.append(f"module {module.id}: give it exactly {request.lessons_per_module} lessons, not {len(module.lessons)}.")
-    ids = [o.id for o in outline.objectives]
-    if not ids:
-        problems.append("objectives: write at least one objective per module.")
-    if len(set(ids)) != len(ids):
-        problems.append("objectives: every objective needs its own id.")
-    if len({m.id for m in outline.modules}) != len(outline.modules):
-        problems.append("modules: every module needs its own id.")
-    for _, lesson in outline.lesson_plans():
-        unknown = [i for i in lesson.objective_ids if i not in ids]
-        if unknown:
-            problems.append(f"lesson {lesson.id}: objective ids {', '.join(unknown)} are not in objectives.")
-    return problems
-
-
-def _question_problems(questions: list[Any], count: int, outline: Outline) -> list[str]:
-    problems = []
-    if len(questions) < count:
-        problems.append(f"questions: write exactly {count}, not {len(questions)}.")
-    ids = {o.id for o in outline.objectives}
-    for index, question in enumerate(questions):
-        if question.objective_id is not None and question.objective_id not in ids:
-            problems.append(f"questions.{index}.objective_id: '{question.objective_id}' is not an objective id; use one of {', '.join(sorted(ids))}.")
-    return problems
-
-
-def _repair_turns(tool: _Tool, block: Any, problems: list[str]) -> list[dict[str, Any]]:
-    """The failed answer and the problems found, as the next two turns of the conversation."""
-    listing = "\n".join(f"- {p}" for p in problems)
-    ask = f"Call {tool.name} again with the complete corrected answer (all fields, not only the fixed ones)."
-    if block is None:
-        return [
-            {"role": "assistant", "content": [{"type": "text", "text": "(no tool call)"}]},
-            {"role": "user", "content": [{"type": "text", "text": f"Problems:\n{listing}\n{ask}"}]},
-        ]
-    raw = block.input if isinstance(block.input, dict) else {"value": block.input}
-    return [
-        {"role": "assistant", "content": [{"type": "tool_use", "id": block.id, "name": block.name, "input": raw}]},
-        {
-            "role": "user",
-            "content": [
-                {"type": "tool_result", "tool_use_id": block.id, "is_error": True, "content": f"The answer has these problems:\n{listing}"},
-                {"type": "text", "text": ask},
-            ],
-        },
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1001,7 +584,7 @@ async def check_key(api_key: str | None, base_url: str | None = None) -> str:
     except (anthropic.AuthenticationError, anthropic.PermissionDeniedError):
         return "The key was rejected."
     except anthropic.APIConnectionError as exc:
-        return f"Could not reach the API: {_network_reason(exc)}."
+        return f"Could not reach the API: {network_reason(exc)}."
     except anthropic.APIStatusError as exc:
         failure = classify(exc, DEFAULT_MODEL)
         if failure is not None and failure.error.kind == ErrorKind.BILLING:
@@ -1013,5 +596,5 @@ async def check_key(api_key: str | None, base_url: str | None = None) -> str:
         await client.close()
 
 
-__all__ = ["ClaudeGenerator", "TEXT_RESTART", "check_key", "classify", "list_models", "split_quotes"]
+__all__ = ["ClaudeGenerator", "check_key", "list_models", "split_quotes"]
 
