@@ -1,0 +1,92 @@
+"""The GUI's door to the Claude side of core: API key storage and the two settings checks.
+
+`core.generators.anthropic` imports the `anthropic` SDK (about a second and 90 MiB), so it is
+imported lazily and, from the GUI, only on a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import threading
+from dataclasses import dataclass
+from types import ModuleType
+
+from coursegen_desktop.core import paths, secrets
+
+FALLBACK_MODELS: tuple[str, ...] = ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-opus-4-6", "claude-opus-4-5", "claude-haiku-4-5")
+OFFLINE_LABEL = "Offline (from your material)"
+
+
+_import_lock = threading.Lock()
+
+
+def claude_module() -> ModuleType:
+    """`core.generators.anthropic` (slow first import: call it off the GUI thread).
+
+    Imports are serialised, and the SDK's lazily imported resources are loaded here too: two
+    threads importing parts of `anthropic` at once (a job starting while the model list loads)
+    can see a half-initialised module ("has no attribute AsyncAnthropic", "KeyError: 'anthropic'").
+    """
+    with _import_lock:
+        module = importlib.import_module("coursegen_desktop.core.generators.anthropic")
+        importlib.import_module("anthropic.resources")
+        return module
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """Where the key is and where a new one would go, for the banner and Settings."""
+
+    has_key: bool
+    location: str | None  # "system keychain", "config file", "environment variable …" or None
+    keychain_available: bool
+    config_dir: str | None
+
+    def describe(self) -> str:
+        if not self.has_key:
+            return "No API key is saved yet."
+        if self.location == secrets.CONFIG_FILE and self.config_dir:
+            return f"A key is saved in the config file in {self.config_dir}."
+        return f"A key is saved in the {self.location}." if self.location else "A key is saved."
+
+    def storage_note(self) -> str:
+        if self.keychain_available:
+            return "New keys are kept in your system keychain."
+        if self.config_dir:
+            return (
+                "No system keychain is available, so a new key is kept in a private file "
+                f"(readable only by you) in {self.config_dir}. You can also set ANTHROPIC_API_KEY instead."
+            )
+        return "No system keychain is available and saving keys is turned off here; set ANTHROPIC_API_KEY instead."
+
+
+def key_status() -> KeyStatus:
+    """Look the key up (keychain access can block: call it off the GUI thread)."""
+    location = secrets.key_location()
+    keychain = getattr(secrets, "keychain_available", None)
+    available = keychain() if callable(keychain) else secrets._keyring() is not None  # noqa: SLF001
+    folder = secrets.config_dir()
+    return KeyStatus(location is not None, location, bool(available), str(folder) if folder else None)
+
+
+def fetch_models() -> list[str]:
+    """Models the saved key may use, or the built-in list (off the GUI thread)."""
+    key = secrets.get_api_key()
+    if not key:
+        return list(FALLBACK_MODELS)
+    return asyncio.run(claude_module().list_models(key)) or list(FALLBACK_MODELS)
+
+
+async def check_key(key: str | None) -> str:
+    """One plain sentence: does this key (or, when None, the saved one) work?"""
+    if not key:
+        key = await asyncio.to_thread(secrets.get_api_key)
+        if not key:
+            return "Enter a key first."
+    module = await asyncio.to_thread(claude_module)
+    return await module.check_key(key)
+
+
+def data_folder() -> str:
+    return str(paths.data_dir())

@@ -1,0 +1,325 @@
+"""The course viewer: outline tree, lessons (safe rich text), quiz mode and flashcards.
+
+Lessons show up while the job is still running (each `TopicCompleted` carries its lesson).
+Course loading and markdown rendering happen off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QUrl, Qt, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coursegen_desktop.core.events import Event, JobCompleted, TopicCompleted
+from coursegen_desktop.core.models import Course, Lesson, Outline
+from coursegen_desktop.core.store import Store
+from coursegen_desktop.gui import tasks
+from coursegen_desktop.gui.study_widgets import FlashcardsWidget, QuizWidget
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # ("overview" | "lesson" | "quiz" | "exam" | "flashcards", key)
+
+
+def render_markdown(markdown: str) -> str:
+    """Lesson markdown to HTML with raw HTML escaped and unsafe links dropped."""
+    try:
+        from coursegen_desktop.core.export.markdown_render import render_markdown_safe
+    except ImportError:  # the exporter's renderer is not installed yet: same rules, locally
+        from markdown_it import MarkdownIt
+
+        return MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    return render_markdown_safe(markdown)
+
+
+@dataclass
+class LoadedCourse:
+    """What the viewer shows for one job: the finished course, or the parts saved so far."""
+
+    job_id: str
+    course: Course | None = None
+    outline: Outline | None = None
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    html: dict[str, str] = field(default_factory=dict)
+
+
+def load_course(store: Store, job_id: str) -> LoadedCourse:
+    """Read a job's course (or partial parts) and pre-render its lessons; runs off the GUI thread."""
+    course = store.get_course(job_id)
+    if course is not None:
+        loaded = LoadedCourse(job_id, course, course.outline, {lesson.id: lesson for lesson in course.lessons})
+    else:
+        saved = store.saved_parts(job_id)
+        loaded = LoadedCourse(job_id, None, saved.outline, dict(saved.lessons))
+    loaded.html = {lesson_id: render_markdown(lesson.markdown) for lesson_id, lesson in loaded.lessons.items()}
+    return loaded
+
+
+class SafeTextBrowser(QTextBrowser):
+    """Shows generated HTML without ever fetching anything: no images or style sheets from the
+    network or disk, no link followed inside the view; http(s) links open in the browser only
+    when clicked, every other scheme (javascript:, file:, …) is inert."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(self._open_link)
+
+    def loadResource(self, kind: int, url: QUrl) -> object:  # noqa: ARG002 - Qt override
+        return None
+
+    @staticmethod
+    def _open_link(url: QUrl) -> None:
+        if url.scheme() in ("http", "https"):
+            QDesktopServices.openUrl(url)
+
+
+class CourseView(QWidget):
+    """Outline on the left; the selected lesson, quiz or flashcards on the right.
+
+    Signals:
+        export_requested(str): the user asked to export the course of this job id.
+    """
+
+    export_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CourseView")
+        self._store: Store | None = None
+        self._loaded: LoadedCourse | None = None
+        self._items: dict[str, QTreeWidgetItem] = {}  # lesson id -> tree item
+        self._build()
+        self.clear()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        self.titleLabel = QLabel()
+        self.titleLabel.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.titleLabel.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.titleLabel.setFont(font)
+        self.exportButton = QPushButton("Export…")
+        self.exportButton.setObjectName("exportButton")
+        self.exportButton.clicked.connect(self._export_clicked)
+        header.addWidget(self.titleLabel, 1)
+        header.addWidget(self.exportButton)
+        layout.addLayout(header)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.outlineTree = QTreeWidget()
+        self.outlineTree.setObjectName("outlineTree")
+        self.outlineTree.setHeaderHidden(True)
+        self.outlineTree.currentItemChanged.connect(self._item_changed)
+        self.pages = QStackedWidget()
+        self.lessonBrowser = SafeTextBrowser()
+        self.lessonBrowser.setObjectName("lessonBrowser")
+        self.lessonBrowser.document().setDocumentMargin(18)
+        self.lessonBrowser.document().setDefaultStyleSheet(
+            "h1 { font-size: xx-large; margin-bottom: 10px; } h2 { font-size: x-large; margin-top: 18px; } "
+            "h3 { font-size: large; margin-top: 12px; } p, li { line-height: 130%; } "
+            "pre, code { font-family: monospace; } blockquote { color: #555; margin-left: 12px; }"
+        )
+        self.quizWidget = QuizWidget()
+        self.flashcardsWidget = FlashcardsWidget()
+        for page in (self.lessonBrowser, self.quizWidget, self.flashcardsWidget):
+            self.pages.addWidget(page)
+        self.splitter.addWidget(self.outlineTree)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([280, 620])
+        layout.addWidget(self.splitter, 1)
+
+    def _export_clicked(self) -> None:
+        if self._loaded is not None:
+            self.export_requested.emit(self._loaded.job_id)
+
+    # -- loading ------------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self._loaded = None
+        self._items.clear()
+        self.outlineTree.clear()
+        self.titleLabel.setText("")
+        self.exportButton.setEnabled(False)
+        self.pages.setCurrentWidget(self.lessonBrowser)
+        self.lessonBrowser.setHtml(
+            "<p style='color:#666'>Choose a course in the history (double-click it), or generate a new one.</p>"
+        )
+
+    @property
+    def job_id(self) -> str | None:
+        return self._loaded.job_id if self._loaded else None
+
+    def show_job(self, store: Store, job_id: str) -> None:
+        """Show a job's course (or what is written so far); loads off the GUI thread."""
+        self._store = store
+        self.titleLabel.setText("Loading…")
+        tasks.run_in_background(load_course, store, job_id, on_done=self._show_loaded, on_error=self._load_failed, owner=self)
+
+    def _load_failed(self, error: Exception) -> None:
+        self.titleLabel.setText("")
+        self.lessonBrowser.setPlainText(getattr(error, "message", "This course could not be read from the history."))
+
+    def _show_loaded(self, loaded: LoadedCourse) -> None:
+        previous = self._loaded
+        if previous is not None and previous.job_id == loaded.job_id:  # keep lessons that arrived live meanwhile
+            for lesson_id, lesson in previous.lessons.items():
+                loaded.lessons.setdefault(lesson_id, lesson)
+                if lesson_id in previous.html:
+                    loaded.html.setdefault(lesson_id, previous.html[lesson_id])
+        self._loaded = loaded
+        self._populate()
+
+    def on_event(self, event: Event) -> None:
+        """Follow the shown job: new lessons appear at once, a finished job reloads in full."""
+        loaded = self._loaded
+        if loaded is None or event.job_id != loaded.job_id or self._store is None:
+            return
+        if isinstance(event, TopicCompleted):
+            loaded.lessons[event.lesson_id] = event.lesson
+            tasks.run_in_background(render_markdown, event.lesson.markdown, on_done=lambda text: self._lesson_rendered(loaded, event.lesson_id, text), owner=self)
+            if loaded.outline is None:
+                self.show_job(self._store, loaded.job_id)
+        elif isinstance(event, JobCompleted):
+            self.show_job(self._store, loaded.job_id)
+
+    def _lesson_rendered(self, loaded: LoadedCourse, lesson_id: str, text: str) -> None:
+        loaded.html[lesson_id] = text
+        if loaded is not self._loaded:
+            return
+        item = self._items.get(lesson_id)
+        if item is not None:
+            self._mark_written(item, True)
+            if self.outlineTree.currentItem() is item:
+                self._item_changed(item)
+
+    # -- the outline tree -----------------------------------------------------------------------------
+
+    def _populate(self) -> None:
+        loaded = self._loaded
+        assert loaded is not None
+        current = self.outlineTree.currentItem()
+        current_key = current.data(0, KIND_ROLE) if current else None
+        self.outlineTree.clear()
+        self._items.clear()
+        course, outline = loaded.course, loaded.outline
+        title = course.title if course else (outline.title if outline else "")
+        self.titleLabel.setText(title if course else f"{title or 'Course'} (being written)")
+        self.exportButton.setEnabled(course is not None)
+        if outline is None:
+            self.lessonBrowser.setPlainText("The outline is not ready yet; lessons will appear here as they are written.")
+            return
+        overview = QTreeWidgetItem([title])
+        overview.setData(0, KIND_ROLE, ("overview", ""))
+        bold = QFont(overview.font(0))
+        bold.setBold(True)
+        overview.setFont(0, bold)
+        self.outlineTree.addTopLevelItem(overview)
+        for number, module in enumerate(outline.modules, 1):
+            module_item = QTreeWidgetItem([f"{number}. {module.title}"])
+            module_item.setData(0, KIND_ROLE, ("module", module.id))
+            self.outlineTree.addTopLevelItem(module_item)
+            for lesson in module.lessons:
+                item = QTreeWidgetItem([lesson.title])
+                item.setData(0, KIND_ROLE, ("lesson", lesson.id))
+                self._mark_written(item, lesson.id in loaded.html)
+                module_item.addChild(item)
+                self._items[lesson.id] = item
+            if course is not None and course.quiz_for(module.id):
+                quiz_item = QTreeWidgetItem(["Quiz"])
+                quiz_item.setData(0, KIND_ROLE, ("quiz", module.id))
+                module_item.addChild(quiz_item)
+            module_item.setExpanded(True)
+        if course is not None:
+            for label, kind in ((f"Practice exam ({len(course.exam.questions)} questions)", "exam"), (f"Flashcards ({len(course.flashcards)})", "flashcards")):
+                item = QTreeWidgetItem([label])
+                item.setData(0, KIND_ROLE, (kind, ""))
+                self.outlineTree.addTopLevelItem(item)
+        self.outlineTree.setCurrentItem(self._find(current_key) or overview)
+
+    def _find(self, key: object) -> QTreeWidgetItem | None:
+        if key is None:
+            return None
+        iterator = [self.outlineTree.topLevelItem(i) for i in range(self.outlineTree.topLevelItemCount())]
+        while iterator:
+            item = iterator.pop(0)
+            if item.data(0, KIND_ROLE) == key:
+                return item
+            iterator.extend(item.child(i) for i in range(item.childCount()))
+        return None
+
+    @staticmethod
+    def _mark_written(item: QTreeWidgetItem, written: bool) -> None:
+        if written:
+            item.setData(0, Qt.ItemDataRole.ForegroundRole, None)
+        else:
+            item.setForeground(0, QColor("#8a8a8a"))
+        item.setToolTip(0, "" if written else "Being written…")
+
+    def select(self, kind: str, key: str = "") -> bool:
+        """Show a part of the course (used by tests and the screenshots script)."""
+        item = self._find((kind, key))
+        if item is not None:
+            self.outlineTree.setCurrentItem(item)
+        return item is not None
+
+    def _item_changed(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
+        loaded = self._loaded
+        if item is None or loaded is None:
+            return
+        kind, key = item.data(0, KIND_ROLE)
+        course = loaded.course
+        if kind == "lesson":
+            text = loaded.html.get(key)
+            self.pages.setCurrentWidget(self.lessonBrowser)
+            title = html.escape(item.text(0))
+            if text is None:
+                self.lessonBrowser.setHtml(f"<h1>{title}</h1><p style='color:#666'>This lesson is being written…</p>")
+            else:
+                self.lessonBrowser.setHtml(f"<h1>{title}</h1>{text}")
+        elif kind == "quiz" and course is not None and (quiz := course.quiz_for(key)):
+            self.quizWidget.start(quiz.title, quiz.questions)
+            self.pages.setCurrentWidget(self.quizWidget)
+        elif kind == "exam" and course is not None:
+            self.quizWidget.start(course.exam.title, course.exam.questions)
+            self.pages.setCurrentWidget(self.quizWidget)
+        elif kind == "flashcards" and course is not None:
+            self.flashcardsWidget.start(course.flashcards)
+            self.pages.setCurrentWidget(self.flashcardsWidget)
+        else:
+            self.pages.setCurrentWidget(self.lessonBrowser)
+            self.lessonBrowser.setHtml(self._overview_html(kind, key))
+
+    def _overview_html(self, kind: str, key: str) -> str:
+        loaded = self._loaded
+        assert loaded is not None and loaded.outline is not None
+        outline = loaded.outline
+        if kind == "module":
+            module = next(m for m in outline.modules if m.id == key)
+            items = "".join(f"<li>{html.escape(lesson.title)}</li>" for lesson in module.lessons)
+            return f"<h1>{html.escape(module.title)}</h1><p>{html.escape(module.summary)}</p><ol>{items}</ol>"
+        objectives = "".join(f"<li>{html.escape(objective.text)}</li>" for objective in outline.objectives)
+        written = len(loaded.html)
+        total = len(outline.lesson_plans())
+        state = "" if loaded.course else f"<p><i>{written} of {total} lessons written so far.</i></p>"
+        parts = [f"<h1>{html.escape(outline.title)}</h1>", state, f"<p>{html.escape(outline.description)}</p>"]
+        if objectives:
+            parts.append(f"<h2>What you will be able to do</h2><ul>{objectives}</ul>")
+        return "".join(parts)

@@ -1,0 +1,307 @@
+"""The new-course form: topic, level, language, size, material files and the generator.
+
+Material files are read off the GUI thread when they are added (so a bad file is reported at
+once, in one sentence next to the form); the request is validated by core's `make_request`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coursegen_desktop.core.errors import CourseGenError
+from coursegen_desktop.core.material import SUPPORTED_SUFFIXES, load_material
+from coursegen_desktop.core.models import CourseRequest, GeneratorKind, Level, make_request
+from coursegen_desktop.gui import tasks
+from coursegen_desktop.gui.claude import FALLBACK_MODELS, OFFLINE_LABEL
+from coursegen_desktop.gui.resources import sample_material
+
+LANGUAGES = ("English", "Deutsch", "Français", "Español", "Italiano", "Português", "Nederlands", "Polski", "日本語", "中文")
+ERROR_STYLE = "color: #c5221f;"
+
+
+def check_material_file(path: Path) -> Path:
+    """Read the file the way a job will (off the GUI thread); raises one `MaterialError` sentence."""
+    load_material([path])
+    return path
+
+
+class MaterialList(QListWidget):
+    """The material files; accepts files dropped from a file manager.
+
+    Signals:
+        files_dropped(list): the dropped local paths.
+    """
+
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("materialList")
+        self.setAcceptDrops(True)
+        self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.setToolTip("Drop .txt, .md, .pdf or .docx files here")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:  # say what the empty box is for
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect().adjusted(12, 12, -12, -12),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                "Drop .txt, .md, .pdf or .docx files here, or click Add…",
+            )
+            painter.end()
+
+    def paths(self) -> list[Path]:
+        return [Path(self.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.count())]
+
+
+class NewCourseForm(QWidget):
+    """The form; the window adds the settings that are not per course (lessons at once).
+
+    Signals:
+        generate_requested(object): a valid `CourseRequest` the user asked to generate.
+    """
+
+    generate_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newCourseForm")
+        self._checking = 0
+        layout = QVBoxLayout(self)
+        heading = QLabel("New course")
+        font = heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        heading.setFont(font)
+        layout.addWidget(heading)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.topicEdit = QLineEdit()
+        self.topicEdit.setObjectName("topicEdit")
+        self.topicEdit.setPlaceholderText("e.g. Photosynthesis for beginners")
+        self.topicEdit.setClearButtonEnabled(True)
+        self.topicEdit.returnPressed.connect(self.request_generate)
+        self.levelCombo = QComboBox()
+        self.levelCombo.setObjectName("levelCombo")
+        for level in Level:
+            self.levelCombo.addItem(level.value.capitalize(), level)
+        self.languageCombo = QComboBox()
+        self.languageCombo.setObjectName("languageCombo")
+        self.languageCombo.setEditable(True)
+        self.languageCombo.addItems(LANGUAGES)
+        self.modulesSpin = self._spin("modulesSpin", 1, 12, 3)
+        self.lessonsSpin = self._spin("lessonsSpin", 1, 8, 3)
+        size = QHBoxLayout()
+        size.addWidget(self.modulesSpin)
+        size.addWidget(QLabel("modules ×"))
+        size.addWidget(self.lessonsSpin)
+        size.addWidget(QLabel("lessons"))
+        size.addStretch(1)
+        self.questionsSpin = self._spin("questionsSpin", 2, 20, 5)
+        self.examSpin = self._spin("examQuestionsSpin", 3, 60, 10)
+        questions = QHBoxLayout()
+        questions.addWidget(self.questionsSpin)
+        questions.addWidget(QLabel("per quiz,"))
+        questions.addWidget(self.examSpin)
+        questions.addWidget(QLabel("in the exam"))
+        questions.addStretch(1)
+        form.addRow("&Topic:", self.topicEdit)
+        form.addRow("&Level:", self.levelCombo)
+        form.addRow("Lan&guage:", self.languageCombo)
+        form.addRow("Size:", size)
+        form.addRow("Questions:", questions)
+        layout.addLayout(form)
+
+        layout.addWidget(QLabel("Study material (optional with Claude, needed offline):"))
+        self.materialList = MaterialList()
+        self.materialList.files_dropped.connect(self.add_files)
+        self.materialList.setMinimumHeight(70)
+        layout.addWidget(self.materialList, 1)
+        buttons = QHBoxLayout()
+        self.addMaterialButton = QPushButton("Add…")
+        self.addMaterialButton.setObjectName("addMaterialButton")
+        self.addMaterialButton.clicked.connect(self._choose_files)
+        self.removeMaterialButton = QPushButton("Remove")
+        self.removeMaterialButton.setObjectName("removeMaterialButton")
+        self.removeMaterialButton.clicked.connect(self._remove_selected)
+        self.sampleButton = QPushButton("Use sample material")
+        self.sampleButton.setObjectName("sampleButton")
+        self.sampleButton.clicked.connect(self.use_sample_material)
+        buttons.addWidget(self.addMaterialButton)
+        buttons.addWidget(self.removeMaterialButton)
+        buttons.addStretch(1)
+        buttons.addWidget(self.sampleButton)
+        layout.addLayout(buttons)
+
+        generator_row = QFormLayout()
+        self.generatorCombo = QComboBox()
+        self.generatorCombo.setObjectName("generatorCombo")
+        generator_row.addRow("&Generator:", self.generatorCombo)
+        layout.addLayout(generator_row)
+        self.set_models(list(FALLBACK_MODELS), has_key=False)
+
+        self.errorLabel = QLabel()
+        self.errorLabel.setObjectName("formErrorLabel")
+        self.errorLabel.setWordWrap(True)
+        self.errorLabel.setStyleSheet(ERROR_STYLE)
+        self.errorLabel.hide()
+        layout.addWidget(self.errorLabel)
+        self.generateButton = QPushButton("Generate course")
+        self.generateButton.setObjectName("generateButton")
+        self.generateButton.setDefault(True)
+        self.generateButton.clicked.connect(self.request_generate)
+        layout.addWidget(self.generateButton)
+
+    @staticmethod
+    def _spin(name: str, low: int, high: int, value: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        return spin
+
+    # -- generator choice -----------------------------------------------------------------------
+
+    def set_models(self, models: list[str], *, has_key: bool, default: str | None = None) -> None:
+        """Fill the generator choice: Claude models, and the offline generator (first, and
+        chosen, while there is no key)."""
+        previous = self.generatorCombo.currentData()
+        self.generatorCombo.clear()
+        entries = [(f"Claude — {model}", model) for model in models]
+        offline = (OFFLINE_LABEL, None)
+        for label, model in (entries + [offline]) if has_key else ([offline] + entries):
+            self.generatorCombo.addItem(label, model)
+        wanted = (previous or default) if has_key else None
+        self.generatorCombo.setCurrentIndex(max(0, self.generatorCombo.findData(wanted)))
+
+    def chosen_model(self) -> str | None:
+        """The Claude model, or None for the offline generator."""
+        return self.generatorCombo.currentData()
+
+    # -- material -----------------------------------------------------------------------------------
+
+    def _choose_files(self) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
+        files, _ = QFileDialog.getOpenFileNames(self, "Add study material", str(Path.home()), f"Study material ({patterns})")
+        self.add_files([Path(name) for name in files])
+
+    def add_files(self, paths: list[Path]) -> None:
+        """Check each file off the GUI thread; good ones join the list, a bad one is explained."""
+        self.show_error("")
+        known = set(self.materialList.paths())
+        for path in paths:
+            if path in known:
+                continue
+            self._checking += 1
+            tasks.run_in_background(check_material_file, path, on_done=self._file_ok, on_error=self._file_bad, owner=self)
+
+    def use_sample_material(self) -> None:
+        samples = sample_material()
+        if not samples:
+            self.show_error("The sample material is missing from this installation; add your own files instead.")
+            return
+        if not self.topicEdit.text().strip():
+            self.topicEdit.setText("Photosynthesis and the water cycle")
+        self.add_files(samples)
+
+    def _file_ok(self, path: Path) -> None:
+        self._checking -= 1
+        if path in self.materialList.paths():
+            return
+        item = QListWidgetItem(path.name)
+        item.setData(Qt.ItemDataRole.UserRole, str(path))
+        item.setToolTip(str(path))
+        self.materialList.addItem(item)
+
+    def _file_bad(self, error: Exception) -> None:
+        self._checking -= 1
+        self.show_error(error.message if isinstance(error, CourseGenError) else "That file could not be read; try another one.")
+
+    def _remove_selected(self) -> None:
+        for item in self.materialList.selectedItems():
+            self.materialList.takeItem(self.materialList.row(item))
+
+    @property
+    def checking(self) -> bool:
+        """True while added files are still being read."""
+        return self._checking > 0
+
+    # -- generate ---------------------------------------------------------------------------------------
+
+    def show_error(self, sentence: str) -> None:
+        self.errorLabel.setText(sentence)
+        self.errorLabel.setVisible(bool(sentence))
+
+    def build_request(self) -> CourseRequest:
+        """The request the form describes; raises `BadInput` with one sentence."""
+        model = self.chosen_model()
+        fields: dict[str, object] = {
+            "topic": self.topicEdit.text(),
+            "material": tuple(self.materialList.paths()),
+            "level": self.levelCombo.currentData(),
+            "language": self.languageCombo.currentText(),
+            "modules": self.modulesSpin.value(),
+            "lessons_per_module": self.lessonsSpin.value(),
+            "questions_per_quiz": self.questionsSpin.value(),
+            "exam_questions": self.examSpin.value(),
+            "generator": GeneratorKind.CLAUDE if model else GeneratorKind.OFFLINE,
+        }
+        if model:
+            fields["model"] = model
+        return make_request(**fields)
+
+    def request_generate(self) -> None:
+        if self.checking:
+            self.show_error("Still reading the material files; try again in a moment.")
+            return
+        try:
+            request = self.build_request()
+        except CourseGenError as exc:
+            self.show_error(exc.message)
+            if not self.topicEdit.text().strip():
+                self.topicEdit.setFocus()
+            return
+        if request.generator == GeneratorKind.OFFLINE and not request.material:
+            self.show_error("The offline generator builds the course from your material: add a file, or click Use sample material.")
+            return
+        self.show_error("")
+        self.generate_requested.emit(request)

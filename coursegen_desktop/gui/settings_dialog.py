@@ -1,0 +1,197 @@
+"""Settings: the Claude API key (saved via core.secrets, tested asynchronously), the default
+model, how many jobs and lessons run at once, and where the data lives."""
+
+from __future__ import annotations
+
+import logging
+
+import shiboken6
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from coursegen_desktop.core import secrets
+from coursegen_desktop.core.errors import CourseGenError
+from coursegen_desktop.gui import claude, tasks
+from coursegen_desktop.gui.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class SettingsDialog(QDialog):
+    """Preferences; the key is saved at once (Save key), the rest on OK.
+
+    Signals:
+        key_changed(): a key was saved or removed.
+        settings_applied(): OK was pressed and the preferences were written.
+    """
+
+    key_changed = Signal()
+    settings_applied = Signal()
+
+    def __init__(self, settings: Settings, models: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SettingsDialog")
+        self.setWindowTitle("Settings — CourseGen")
+        self._settings = settings
+        layout = QVBoxLayout(self)
+
+        key_box = QGroupBox("Claude API key")
+        key_layout = QVBoxLayout(key_box)
+        intro = QLabel("With a key, Claude writes your courses. Without one, the offline generator builds them from your own material.")
+        intro.setWordWrap(True)
+        self.keyEdit = QLineEdit()
+        self.keyEdit.setObjectName("keyEdit")
+        self.keyEdit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.keyEdit.setPlaceholderText("sk-ant-…")
+        self.keyEdit.textChanged.connect(self._key_typed)
+        self.saveKeyButton = QPushButton("Save key")
+        self.saveKeyButton.setObjectName("saveKeyButton")
+        self.saveKeyButton.setEnabled(False)
+        self.saveKeyButton.clicked.connect(self._save_key)
+        self.testKeyButton = QPushButton("Test key")
+        self.testKeyButton.setObjectName("testKeyButton")
+        self.testKeyButton.clicked.connect(self.test_key)
+        self.removeKeyButton = QPushButton("Remove key")
+        self.removeKeyButton.setObjectName("removeKeyButton")
+        self.removeKeyButton.clicked.connect(self._remove_key)
+        row = QHBoxLayout()
+        row.addWidget(self.keyEdit, 1)
+        row.addWidget(self.saveKeyButton)
+        row.addWidget(self.testKeyButton)
+        row.addWidget(self.removeKeyButton)
+        self.keyStatusLabel = QLabel("Looking for a saved key…")
+        self.keyStatusLabel.setObjectName("keyStatusLabel")
+        self.keyStatusLabel.setWordWrap(True)
+        self.keyResultLabel = QLabel()
+        self.keyResultLabel.setObjectName("keyResultLabel")
+        self.keyResultLabel.setWordWrap(True)
+        self.keyResultLabel.setTextFormat(Qt.TextFormat.PlainText)
+        self.storageLabel = QLabel()
+        self.storageLabel.setWordWrap(True)
+        self.storageLabel.setStyleSheet("color: palette(placeholder-text);")
+        key_layout.addWidget(intro)
+        key_layout.addLayout(row)
+        key_layout.addWidget(self.keyStatusLabel)
+        key_layout.addWidget(self.keyResultLabel)
+        key_layout.addWidget(self.storageLabel)
+        layout.addWidget(key_box)
+
+        jobs_box = QGroupBox("Generation")
+        form = QFormLayout(jobs_box)
+        self.modelCombo = QComboBox()
+        self.modelCombo.setObjectName("modelCombo")
+        self.modelCombo.setEditable(True)
+        self.modelCombo.addItems(models or list(claude.FALLBACK_MODELS))
+        self.modelCombo.setCurrentText(settings.default_model)
+        self.jobsSpin = QSpinBox()
+        self.jobsSpin.setObjectName("jobsSpin")
+        self.jobsSpin.setRange(1, 8)
+        self.jobsSpin.setValue(settings.max_jobs)
+        self.lessonsAtOnceSpin = QSpinBox()
+        self.lessonsAtOnceSpin.setObjectName("lessonsAtOnceSpin")
+        self.lessonsAtOnceSpin.setRange(1, 16)
+        self.lessonsAtOnceSpin.setValue(settings.lesson_concurrency)
+        form.addRow("Default Claude model:", self.modelCombo)
+        form.addRow("Jobs at once:", self.jobsSpin)
+        form.addRow("Lessons at once (per job):", self.lessonsAtOnceSpin)
+        layout.addWidget(jobs_box)
+
+        data_box = QGroupBox("Data folder")
+        data_row = QHBoxLayout(data_box)
+        self.dataLabel = QLabel(claude.data_folder())
+        self.dataLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dataLabel.setWordWrap(True)
+        open_button = QPushButton("Open")
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(claude.data_folder())))
+        data_row.addWidget(self.dataLabel, 1)
+        data_row.addWidget(open_button)
+        layout.addWidget(data_box)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._apply)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(640, self.sizeHint().height())
+        self._refresh_key_status()
+
+    # -- key ----------------------------------------------------------------------------------------
+
+    def _refresh_key_status(self) -> None:
+        tasks.run_in_background(claude.key_status, on_done=self._show_key_status, on_error=self._key_error, owner=self)
+
+    def _show_key_status(self, status: claude.KeyStatus) -> None:
+        self.keyStatusLabel.setText(status.describe())
+        self.storageLabel.setText(status.storage_note())
+        self.removeKeyButton.setEnabled(status.has_key and status.location != secrets.ENVIRONMENT)
+        self.keyEdit.setPlaceholderText("Type a new key to replace the saved one" if status.has_key else "sk-ant-…")
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def _key_error(self, error: Exception) -> None:
+        self.keyResultLabel.setText(error.message if isinstance(error, CourseGenError) else "The key store could not be read; details are in the log.")
+        if not isinstance(error, CourseGenError):
+            log.error("key store failed", exc_info=error)
+
+    def _key_typed(self, text: str) -> None:
+        self.saveKeyButton.setEnabled(bool(text.strip()))
+        self.keyResultLabel.clear()
+
+    def _save_key(self) -> None:
+        key = self.keyEdit.text().strip()
+        self.keyEdit.clear()  # the key is never shown again once it is saved
+        self.saveKeyButton.setEnabled(False)
+        tasks.run_in_background(secrets.set_api_key, key, on_done=self._key_saved, on_error=self._key_error, owner=self)
+
+    def _key_saved(self, where: str) -> None:
+        self.keyResultLabel.setText(f"Key saved in the {where}.")
+        self.key_changed.emit()
+        self._refresh_key_status()
+
+    def _remove_key(self) -> None:
+        tasks.run_in_background(secrets.delete_api_key, on_done=self._key_removed, on_error=self._key_error, owner=self)
+
+    def _key_removed(self, _result: object) -> None:
+        self.keyResultLabel.setText("The saved key was removed.")
+        self.key_changed.emit()
+        self._refresh_key_status()
+
+    @asyncSlot()
+    async def test_key(self) -> None:
+        """Check the typed key (or the saved one) against the API without freezing the window."""
+        self.testKeyButton.setEnabled(False)
+        self.keyResultLabel.setText("Testing the key…")
+        try:
+            sentence = await claude.check_key(self.keyEdit.text().strip() or None)
+        except CourseGenError as exc:
+            sentence = exc.message
+        except Exception:  # noqa: BLE001 - one sentence for the user, the details for the log
+            log.exception("checking the API key failed")
+            sentence = "The key could not be checked; details are in the log."
+        if shiboken6.isValid(self):  # the dialog may have been closed while the check ran
+            self.keyResultLabel.setText(sentence)
+            self.testKeyButton.setEnabled(True)
+
+    # -- the rest -------------------------------------------------------------------------------------
+
+    def _apply(self) -> None:
+        self._settings.default_model = self.modelCombo.currentText().strip() or self._settings.default_model
+        self._settings.max_jobs = self.jobsSpin.value()
+        self._settings.lesson_concurrency = self.lessonsAtOnceSpin.value()
+        self._settings.sync()
+        self.settings_applied.emit()
+        self.accept()

@@ -1,0 +1,45 @@
+"""Small shared widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+STYLES = {
+    "info": "QFrame#messageBar { background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 6px; }",
+    "warning": "QFrame#messageBar { background: #fef7e0; border: 1px solid #fdd663; border-radius: 6px; }",
+    "error": "QFrame#messageBar { background: #fce8e6; border: 1px solid #f6aea9; border-radius: 6px; }",
+}
+
+
+class MessageBar(QFrame):
+    """A dismissable, non-blocking message above the window's content, with optional buttons."""
+
+    def __init__(self, text: str, kind: str = "info", parent: QWidget | None = None, key: str = "") -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.key = key  # lets the window find (and dismiss) a particular message
+        self.setStyleSheet(STYLES[kind] + " QLabel { color: #202124; }")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self._layout.addWidget(self.label, 1)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        self._close = close
+        self._layout.addWidget(close)
+
+    def add_button(self, text: str, action: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(action)
+        self._layout.insertWidget(self._layout.count() - 1, button)
+        return button
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.deleteLater()

@@ -1,0 +1,113 @@
+"""A wrong API key ends in one plain sentence (in the progress window and in Settings), using the
+real Claude generator and SDK against the local fake Messages API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+
+from coursegen_desktop.core.generators.factory import make_generator
+from coursegen_desktop.core.models import GeneratorKind, JobStatus, make_request
+from coursegen_desktop.gui.settings import Settings
+from coursegen_desktop.gui.settings_dialog import SettingsDialog
+from tests.fakes.messages_api import FakeMessagesAPI
+from tests.gui.conftest import close_window, open_window
+
+WRONG_KEY = "sk-ant-wrong-key-000000000000"
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMessagesAPI]:
+    with FakeMessagesAPI() as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", WRONG_KEY)
+        yield api
+
+
+def test_wrong_key_fails_the_job_with_one_sentence(qtbot, fake_api: FakeMessagesAPI, material: Path) -> None:  # noqa: ANN001
+    window = open_window(qtbot, make_generator)
+    try:
+        qtbot.waitUntil(lambda: window._has_key, timeout=3000)
+        request = make_request(topic="Photosynthesis", material=(material,), generator=GeneratorKind.CLAUDE, model="claude-sonnet-4-6", modules=1, lessons_per_module=1)
+        dialog = window.show_progress(window.job_manager.submit(request).id)
+        qtbot.waitUntil(lambda: dialog.state.status == JobStatus.FAILED, timeout=20_000)
+        sentence = dialog.statusLabel.text()
+        assert "rejected" in sentence and "Settings" in sentence
+        assert "\n" not in sentence and "Traceback" not in sentence and WRONG_KEY not in sentence
+        assert WRONG_KEY not in dialog.logView.toPlainText()
+        assert dialog.resumeButton.isVisible()
+    finally:
+        close_window(qtbot, window)
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[qasync.QEventLoop]:  # noqa: ANN001
+    loop = qasync.QEventLoop(qapp)
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=2))  # as the app does
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.run_until_complete(asyncio.sleep(0.05))  # let closed transports drop their notifiers
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def run_until(loop: qasync.QEventLoop, predicate, timeout: float = 15.0) -> None:  # noqa: ANN001
+    async def wait() -> None:
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    loop.run_until_complete(asyncio.wait_for(wait(), timeout))
+
+
+def test_settings_test_key_reports_in_plain_words(qtbot, qloop, fake_api: FakeMessagesAPI) -> None:  # noqa: ANN001
+    dialog = SettingsDialog(Settings(), ["claude-sonnet-4-5"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.keyEdit, WRONG_KEY)
+    assert dialog.keyEdit.echoMode() == dialog.keyEdit.EchoMode.Password
+    seen: list[str] = []
+
+    def finished() -> bool:
+        text = dialog.keyResultLabel.text()
+        seen.append(text)
+        return dialog.testKeyButton.isEnabled() and text not in ("", "Testing the key…")
+
+    qtbot.mouseClick(dialog.testKeyButton, Qt.MouseButton.LeftButton)
+    run_until(qloop, finished)
+    assert "Testing the key…" in seen  # the check ran while the loop (and the window) kept going
+    assert dialog.keyResultLabel.text() == "The key was rejected."
+
+    dialog.keyEdit.setText(fake_api.api_key)
+    qtbot.mouseClick(dialog.testKeyButton, Qt.MouseButton.LeftButton)
+    run_until(qloop, finished)
+    assert dialog.keyResultLabel.text() == "The key works."
+
+
+def test_settings_save_key_never_shows_it_again(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("COURSEGEN_CONFIG_DIR", str(tmp_path / "config"))
+    settings = Settings()
+    dialog = SettingsDialog(settings, ["claude-sonnet-4-5"])
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "No API key" in dialog.keyStatusLabel.text(), timeout=3000)
+    assert "ANTHROPIC_API_KEY" in dialog.storageLabel.text()  # no keychain here: say so
+    key = "sk-ant-api03-abcdefghijklmnop"
+    dialog.keyEdit.setText(key)
+    with qtbot.waitSignal(dialog.key_changed, timeout=3000):
+        qtbot.mouseClick(dialog.saveKeyButton, Qt.MouseButton.LeftButton)
+    assert dialog.keyEdit.text() == ""
+    assert dialog.keyResultLabel.text() == "Key saved in the config file."
+    qtbot.waitUntil(lambda: "config file" in dialog.keyStatusLabel.text(), timeout=3000)
+    texts = [label.text() for label in (dialog.keyStatusLabel, dialog.keyResultLabel, dialog.storageLabel)]
+    assert not any(key in text for text in texts)
+
+    dialog.jobsSpin.setValue(3)
+    dialog.lessonsAtOnceSpin.setValue(2)
+    with qtbot.waitSignal(dialog.settings_applied, timeout=1000):
+        dialog._apply()
+    assert (Settings().max_jobs, Settings().lesson_concurrency) == (3, 2)
