@@ -120,23 +120,6 @@ class JobCancelled(Event):
     usage: Usage = Field(default_factory=Usage)
 
 
-AnyEvent = Annotated[
-    Union[
-        JobQueued,
-        JobStarted,
-        StepStarted,
-        StepCompleted,
-        TopicStarted,
-        TopicCompleted,
-        Progress,
-        Retrying,
-        JobCompleted,
-        JobFailed,
-        JobCancelled,
-    ],
-    Field(discriminator="type"),
-]
-_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 EVENT_TYPES: tuple[type[Event], ...] = (
     JobQueued,
     JobStarted,
@@ -150,3 +133,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobFailed,
     JobCancelled,
 )
+# Any one of the eleven, told apart by `type` when read back from JSON.
+AnyEvent = Annotated[Union[EVENT_TYPES], Field(discriminator="type")]  # type: ignore[valid-type]
+_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
