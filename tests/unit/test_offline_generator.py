@@ -212,11 +212,11 @@ def test_review_finds_no_errors(paths: list[Path]) -> None:
     assert [n for n in notes if n.severity == "error"] == []
 
 
-def _course_json(hash_seed: str) -> str:
+def _course_json(hash_seed: str, files: str = "PHOTO, WATER") -> str:
     script = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]);"
+        "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
         "from tests.unit.test_offline_generator import build, PHOTO, WATER;"
-        "b = build([PHOTO, WATER]);"
+        f"b = build([{files}]);"
         "print(json.dumps([b.outline.model_dump(mode='json'), [l.model_dump(mode='json') for l in b.lessons],"
         " [q.model_dump(mode='json') for q in b.quizzes], b.exam.model_dump(mode='json'), [c.model_dump(mode='json') for c in b.cards]]))"
     )
@@ -230,6 +230,14 @@ def test_same_input_gives_the_same_course_in_any_process() -> None:
     first, second = _course_json("1"), _course_json("2")
     assert first == second
     assert json.loads(first)[3]["questions"]
+
+
+def test_text_without_headings_gives_the_same_course_in_any_process(tmp_path: Path) -> None:
+    """Scores summed over sets must not depend on the hash seed (set iteration order)."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text(long_text(12, headings=False), encoding="utf-8")
+    files = f"Path({str(notes)!r})"
+    assert _course_json("0", files) == _course_json("4242", files)
 
 
 def test_the_job_id_seeds_the_option_order_only() -> None:
