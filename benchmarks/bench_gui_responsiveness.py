@@ -40,6 +40,7 @@ from coursegen_desktop.core.generators.factory import make_generator  # noqa: E4
 from coursegen_desktop.core.models import CourseRequest, JobStatus, make_request  # noqa: E402
 from coursegen_desktop.gui.main_window import MainWindow  # noqa: E402
 from coursegen_desktop.gui.resources import sample_material  # noqa: E402
+from coursegen_desktop.gui.tasks import MainThreadGC  # noqa: E402
 from tests.gui.streaming_generator import StreamingGenerator  # noqa: E402
 
 RUNS = 3
@@ -102,6 +103,7 @@ def scenario(window: MainWindow, make: Callable[[CourseRequest], object], reques
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    collector = MainThreadGC(parent=app)  # as the app does: collections (and their pauses) on the GUI thread  # noqa: F841
     window = MainWindow(generator_factory=make_generator)
     window.show()
     window.start()

@@ -4,7 +4,6 @@ and how long the history query takes with many jobs. JSON on stdout and in resul
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time

@@ -32,6 +32,7 @@ from coursegen_desktop.core.generators.base import GenerationContext, TextSink  
 from coursegen_desktop.core.generators.factory import make_generator  # noqa: E402
 from coursegen_desktop.core.models import CourseRequest, JobStatus, Lesson, LessonPlan, ModulePlan, make_request  # noqa: E402
 from coursegen_desktop.gui.main_window import MainWindow  # noqa: E402
+from coursegen_desktop.gui.tasks import MainThreadGC  # noqa: E402
 
 PAUSED_TOPIC = "The water cycle"
 
@@ -93,6 +94,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    collector = MainThreadGC(parent=app)  # as the app does  # noqa: F841
     window = MainWindow(generator_factory=factory)
     window.resize(1280, 820)
     window.show()

@@ -20,6 +20,8 @@ from coursegen_desktop.core.errors import BadInput
 
 # claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK's deprecation table); 4-6 costs the same.
 DEFAULT_MODEL = "claude-sonnet-4-6"
+# Offered when the API cannot list models (offline, or a gateway without /v1/models).
+KNOWN_MODELS = (DEFAULT_MODEL, "claude-opus-4-6", "claude-haiku-4-5", "claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5")
 MAX_TOPIC_CHARS = 500
 
 

@@ -39,8 +39,6 @@ from coursegen_desktop.core.material import Material, load_material
 from coursegen_desktop.core.models import (
     Course,
     CourseRequest,
-    Exam,
-    FlashcardDeck,
     JobRecord,
     JobStatus,
     Lesson,
@@ -48,7 +46,6 @@ from coursegen_desktop.core.models import (
     ModulePlan,
     Outline,
     Quiz,
-    Usage,
 )
 from coursegen_desktop.core.review import review_course
 from coursegen_desktop.core.steps import STEP_BY_NAME, Step

@@ -252,6 +252,17 @@ class Store:
             lock.release(force=True)
         self._held_locks.clear()
 
+    def close_thread_connection(self) -> None:
+        """Close the calling thread's connection; a job thread calls this before it ends."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        with self._connections_lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        conn.close()
+        self._local.conn = None
+
     @contextmanager
     def _write(self, what: str = "the job") -> Iterator[sqlite3.Connection]:
         """One write transaction; OS and SQLite failures become one-sentence `StorageError`s."""

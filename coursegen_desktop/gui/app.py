@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the window decides when to quit (after its jobs stop)
     reporter = ErrorReporter(str(log_file or "the data folder"))
     reporter.install()
+    collector = tasks.MainThreadGC(parent=app)  # noqa: F841 - lives as long as the app
 
     loop = qasync.QEventLoop(app)
     # Plain Python threads for asyncio.to_thread: qasync's default executor makes QThread

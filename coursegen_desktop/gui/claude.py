@@ -1,37 +1,29 @@
 """The GUI's door to the Claude side of core: API key storage and the two settings checks.
 
-`core.generators.anthropic` imports the `anthropic` SDK (about a second and 90 MiB), so it is
-imported lazily and, from the GUI, only on a worker thread.
+The Claude code (and, on first use, the `anthropic` SDK: about a second and 90 MiB) is imported
+lazily and, from the GUI, only on a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-import threading
 from dataclasses import dataclass
 from types import ModuleType
 
 from coursegen_desktop.core import paths, secrets
+from coursegen_desktop.core.models import KNOWN_MODELS
 
-FALLBACK_MODELS: tuple[str, ...] = ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-opus-4-6", "claude-opus-4-5", "claude-haiku-4-5")
+FALLBACK_MODELS = KNOWN_MODELS
 OFFLINE_LABEL = "Offline (from your material)"
-
-
-_import_lock = threading.Lock()
 
 
 def claude_module() -> ModuleType:
     """`core.generators.anthropic` (slow first import: call it off the GUI thread).
 
-    Imports are serialised, and the SDK's lazily imported resources are loaded here too: two
-    threads importing parts of `anthropic` at once (a job starting while the model list loads)
-    can see a half-initialised module ("has no attribute AsyncAnthropic", "KeyError: 'anthropic'").
+    The SDK itself is imported once, under a lock, by `core.generators.claude_sdk`.
     """
-    with _import_lock:
-        module = importlib.import_module("coursegen_desktop.core.generators.anthropic")
-        importlib.import_module("anthropic.resources")
-        return module
+    return importlib.import_module("coursegen_desktop.core.generators.anthropic")
 
 
 @dataclass(frozen=True)
@@ -64,8 +56,7 @@ class KeyStatus:
 def key_status() -> KeyStatus:
     """Look the key up (keychain access can block: call it off the GUI thread)."""
     location = secrets.key_location()
-    keychain = getattr(secrets, "keychain_available", None)
-    available = keychain() if callable(keychain) else secrets._keyring() is not None  # noqa: SLF001
+    available = secrets.keychain_available()
     folder = secrets.config_dir()
     return KeyStatus(location is not None, location, bool(available), str(folder) if folder else None)
 

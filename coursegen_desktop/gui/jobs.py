@@ -21,16 +21,16 @@ from coursegen_desktop.core.errors import AlreadyRunning, BadInput, CourseGenErr
 from coursegen_desktop.core.events import Event, JobCancelled, JobFailed, JobQueued
 from coursegen_desktop.core.generators.base import Generator
 from coursegen_desktop.core.generators.factory import make_generator
-from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
+from coursegen_desktop.core.models import CourseRequest, JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.gui import claude
 
 log = logging.getLogger(__name__)
 
 GeneratorFactory = Callable[[CourseRequest], Generator]
-# Job workers can be CPU-bound (the offline generator, fast streams). With CPython's default 5 ms
-# GIL switch interval, two busy workers starved the GUI thread for 200-250 ms at a time on a
-# 2-core machine; at 1 ms the worst stalls fell to ~40-120 ms (benchmarks/bench_gui_responsiveness.py).
+# Job threads share the GIL with the GUI thread. With CPython's default 5 ms switch interval two
+# fast-streaming jobs stalled the GUI thread for 200-250 ms at a time on a 2-core machine; at 1 ms
+# the worst stall was ~40 ms. CPU-bound jobs (the offline generator) still stall it for tenths of
+# a second: see benchmarks/bench_gui_responsiveness.py.
 GIL_SWITCH_INTERVAL_S = 0.001
 INTERRUPTED_MESSAGE = "The app was closed while this job was running; Resume continues it."
 
@@ -60,10 +60,7 @@ class JobWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            record = self._store.get_job(self.job_id)
-            if record.request.generator == GeneratorKind.CLAUDE:
-                claude.claude_module()  # import the SDK once, never concurrently with another thread
-            generator = self._factory(record.request)
+            generator = self._factory(self._store.get_job(self.job_id).request)
         except CourseGenError as exc:
             self._fail_before_start(exc.kind.value, exc.message, exc.resumable)
         except Exception:  # noqa: BLE001 - a bug: log it, tell the user one sentence
@@ -77,6 +74,7 @@ class JobWorker(QObject):
             except Exception:  # noqa: BLE001
                 log.exception("job %s stopped with an unexpected error", self.job_id)
         finally:
+            self._store.close_thread_connection()
             self.finished.emit(self.job_id)
             QThread.currentThread().quit()  # the thread ends on its own: shutdown can wait for it
 

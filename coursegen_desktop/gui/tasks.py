@@ -7,13 +7,14 @@ and Anki's `QueryOp`. Jobs do not use this pool: they run on their own QThreads 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThread, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -116,3 +117,33 @@ def run_in_background(
             log.error("background task %s failed", getattr(fn, "__qualname__", fn), exc_info=error)
 
     pool().start(_Runnable(_relay, _relay.register(deliver), fn, args))
+
+
+class MainThreadGC(QObject):
+    """Runs Python's cyclic garbage collector on the GUI thread only (as Anki and pyqtgraph do).
+
+    With automatic collection, a cycle holding a Python-owned QObject can be collected on
+    whichever thread happens to allocate (a job worker, a pool thread), deleting the QObject
+    there: its timers then fire into freed memory and Qt crashes. So automatic collection is
+    turned off and the same generational thresholds are checked here, every `interval_ms`.
+    """
+
+    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+        self._timer.start(interval_ms)
+
+    @Slot()
+    def check(self) -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self._thresholds[generation]:
+                gc.collect(generation)
+                return
+
+    def stop(self) -> None:
+        self._timer.stop()
+        gc.enable()

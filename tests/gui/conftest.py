@@ -3,6 +3,7 @@ a guard that fails any test leaving a job thread running (a live QThread at exit
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,12 +20,15 @@ from tests.helpers.scripted_generator import ScriptedGenerator
 @pytest.fixture(autouse=True)
 def no_thread_left_running(qapp: QApplication) -> Iterator[None]:
     qapp.setQuitOnLastWindowClosed(False)
+    collector = tasks.MainThreadGC()  # as in the app: QObject cycles are collected on this thread
     yield
     left = jobs.running_threads()
     for thread in left:  # clean up so one failure does not cascade, then fail
         thread.quit()
         thread.wait(5000)
     tasks.wait_for_background(5000)
+    gc.collect()  # this test's cycles die here, on the GUI thread, not later on some worker
+    collector.stop()
     assert not left, f"job threads still running at teardown: {[t.objectName() for t in left]}"
 
 

@@ -43,7 +43,11 @@ from pydantic import BaseModel, ValidationError
 
 from coursegen_desktop.core import pricing, ratelimit, secrets
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
-from coursegen_desktop.core.generators.base import TEXT_RESTART, GenerationContext, TextSink
+from coursegen_desktop.core.generators.base import (
+    TEXT_RESTART,
+    GenerationContext,
+    TextSink,
+)
 from coursegen_desktop.core.generators.claude_errors import (
     NO_KEY_MESSAGE,
     StreamCut,
@@ -74,9 +78,11 @@ from coursegen_desktop.core.generators.claude_prompts import (
     rules,
     tool_params,
 )
+from coursegen_desktop.core.generators.claude_sdk import sdk
 from coursegen_desktop.core.material import Chunk
 from coursegen_desktop.core.models import (
     DEFAULT_MODEL,
+    KNOWN_MODELS,
     CourseRequest,
     Exam,
     FlashcardDeck,
@@ -94,8 +100,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# For the Settings dialog when the API cannot list models (offline, or a gateway without /v1/models).
-FALLBACK_MODELS = tuple(dict.fromkeys((DEFAULT_MODEL, "claude-opus-4-6", "claude-haiku-4-5", "claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5")))
+FALLBACK_MODELS = KNOWN_MODELS
 MATERIAL_BUDGET_CHARS = 150_000  # more than this is not sent whole (≈ 40k tokens per request)
 SELECTED_CHARS = 40_000  # passages chosen per request when the material is larger
 MAX_ATTEMPTS = 6
@@ -238,7 +243,7 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 def _make_client(api_key: str, base_url: str | None, timeout: float) -> AsyncAnthropic:
-    import anthropic
+    anthropic = sdk()
     import httpx2
 
     return anthropic.AsyncAnthropic(
@@ -570,7 +575,7 @@ async def list_models(api_key: str | None, base_url: str | None = None) -> list[
 
 async def check_key(api_key: str | None, base_url: str | None = None) -> str:
     """One plain sentence for the Settings dialog: does this key work?"""
-    import anthropic
+    anthropic = sdk()
 
     if not api_key or not api_key.strip():
         return "Enter a key first."

@@ -10,6 +10,7 @@ from typing import Any
 
 from coursegen_desktop.core import secrets
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
+from coursegen_desktop.core.generators.claude_sdk import sdk
 
 AUTH_MESSAGE = "The API key was rejected; check it in Settings (or ANTHROPIC_API_KEY) and try again."
 NO_KEY_MESSAGE = "No Anthropic API key is set; add one in Settings (or set ANTHROPIC_API_KEY), then Resume."
@@ -74,7 +75,7 @@ _UNKNOWN_MODEL = re.compile(r"\bmodel\b.{0,80}\b(not found|does not exist|invali
 
 def classify(exc: Exception, model: str) -> Failure | None:
     """How to handle a failed request; None for exceptions that are bugs, not API failures."""
-    import anthropic
+    anthropic = sdk()
     import httpx2
 
     network = CourseGenError(ErrorKind.NETWORK, NETWORK_MESSAGE, resumable=True)

@@ -83,8 +83,8 @@ class Index:
         self.keyable_keys = {t.key for t in self.keyable}
         # Every run of up to 8 tokens in the material: "would this option make the sentence
         # true?" becomes one set lookup instead of a scan of every sentence with the term.
-        self.phrases: set[tuple[str, ...]] = {
-            tuple(sentence.low[start : start + length])
+        self.phrases: set[str] = {  # strings, not tuples: the garbage collector never scans them
+            " ".join(sentence.low[start : start + length])
             for sentence in self.sentences
             for start in range(len(sentence.low))
             for length in range(1, min(8, len(sentence.low) - start) + 1)

@@ -188,7 +188,7 @@ class ItemWriter:
     def _would_be_true(self, candidate: Term, context: tuple[list[str], list[str]]) -> bool:
         """The sentence with the candidate in the blank already appears in the material."""
         left, right = context
-        return (*left, *candidate.key, *right) in self.index.phrases
+        return " ".join((*left, *candidate.key, *right)) in self.index.phrases
 
     def _similarity(self, candidate: Term, key: Term, near: set[int], context: tuple[list[str], list[str]] | None, clang: frozenset[str]) -> float:
         """How well a candidate matches the key's class (HDR #29-30; Agarwal & Mannem 2011)."""
