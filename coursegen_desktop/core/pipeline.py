@@ -115,6 +115,10 @@ class ProgressTracker:
             **extra,
         )
 
+    def note(self, message: str) -> None:
+        """A line for the job log, shown at once without moving the bar."""
+        self.update(self._fraction, message, force=True)
+
     def finish(self) -> None:
         self.percent = 100.0
         self._record(Progress, percent=100.0, message="Course ready.", eta_s=0.0, tokens=self.tokens)
@@ -128,9 +132,7 @@ class _Job:
         self.record = EventRecorder(store, job.id, emit)
         self.saved: SavedParts = store.saved_parts(job.id)
         self.previous_usage = job.usage
-        self.eta = EtaEstimator(
-            generator.name, self._units(), store.seconds_per_unit(generator.name)
-        )
+        self.eta = EtaEstimator(generator.name, self._units(), store.seconds_per_unit(generator.name))
         self.progress = ProgressTracker(self.record, job.percent if job.status != JobStatus.QUEUED else 0.0, self.eta)
         self.ctx = GenerationContext(
             job_id=job.id,
@@ -160,7 +162,7 @@ class _Job:
 
     def _on_note(self, message: str) -> None:
         log.info("job %s: %s", self.job.id, message)
-        self.progress.update(self.progress._fraction, message, force=True)
+        self.progress.note(message)
 
     # -- steps ----------------------------------------------------------------------------------
 
