@@ -456,6 +456,20 @@ async def _drive(job: _Job) -> None:
     job.record(JobCompleted, title=course.title, duration_s=round(record.run_seconds, 3), usage=usage)
 
 
+def fail_before_start(store: Store, job_id: str, error: CourseGenError, emit: Emit) -> None:
+    """End a job whose generator could not even be made (e.g. no API key) as failed, with the
+    same record and terminal event a failure inside the pipeline gives."""
+    try:
+        usage = store.get_job(job_id).usage
+        store.finish_job(job_id, JobStatus.FAILED, usage=usage, error_kind=error.kind.value, error_message=error.message, resumable=error.resumable)
+        event = JobFailed(job_id=job_id, seq=store.last_seq(job_id) + 1, kind=error.kind.value, message=error.message, resumable=error.resumable, usage=usage)
+        store.append_event(event)
+    except CourseGenError:
+        log.warning("could not record the failure of job %s", job_id)
+        event = JobFailed(job_id=job_id, seq=0, kind=error.kind.value, message=error.message, resumable=error.resumable)
+    emit(event)
+
+
 def _first_interesting(group: BaseExceptionGroup) -> BaseException:
     """The exception to report from a task group: a cancel wins, then a user-facing error."""
     leaves: list[BaseException] = []

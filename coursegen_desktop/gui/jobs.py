@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from coursegen_desktop.core import pipeline
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import AlreadyRunning, BadInput, CourseGenError, ErrorKind
-from coursegen_desktop.core.events import Event, JobCancelled, JobFailed, JobQueued
+from coursegen_desktop.core.events import Event, JobCancelled, JobQueued
 from coursegen_desktop.core.generators.base import Generator
 from coursegen_desktop.core.generators.factory import make_generator
 from coursegen_desktop.core.models import CourseRequest, JobRecord, JobStatus
@@ -62,10 +62,11 @@ class JobWorker(QObject):
         try:
             generator = self._factory(self._store.get_job(self.job_id).request)
         except CourseGenError as exc:
-            self._fail_before_start(exc.kind.value, exc.message, exc.resumable)
+            pipeline.fail_before_start(self._store, self.job_id, exc, self.event_emitted.emit)
         except Exception:  # noqa: BLE001 - a bug: log it, tell the user one sentence
             log.exception("could not prepare job %s", self.job_id)
-            self._fail_before_start(ErrorKind.INTERNAL.value, pipeline.INTERNAL_ERROR_MESSAGE, True)
+            error = CourseGenError(ErrorKind.INTERNAL, pipeline.INTERNAL_ERROR_MESSAGE, resumable=True)
+            pipeline.fail_before_start(self._store, self.job_id, error, self.event_emitted.emit)
         else:
             try:
                 pipeline.run(None, generator, self._store, self.event_emitted.emit, self._cancel, job_id=self.job_id, owned=True)
@@ -77,19 +78,6 @@ class JobWorker(QObject):
             self._store.close_thread_connection()
             self.finished.emit(self.job_id)
             QThread.currentThread().quit()  # the thread ends on its own: shutdown can wait for it
-
-    def _fail_before_start(self, kind: str, message: str, resumable: bool) -> None:
-        """The generator could not even be made (e.g. no API key): end the job as failed."""
-        try:
-            usage = self._store.get_job(self.job_id).usage
-            self._store.finish_job(self.job_id, JobStatus.FAILED, usage=usage, error_kind=kind, error_message=message, resumable=resumable)
-            event = JobFailed(job_id=self.job_id, seq=self._store.last_seq(self.job_id) + 1, kind=kind, message=message, resumable=resumable, usage=usage)
-            self._store.append_event(event)
-        except CourseGenError:
-            log.warning("could not record the failure of job %s", self.job_id)
-            event = JobFailed(job_id=self.job_id, seq=0, kind=kind, message=message, resumable=resumable)
-        self.event_emitted.emit(event)
-
 
 class JobManager(QObject):
     """The queue of jobs of this window: at most `max_running` run at once.

@@ -132,3 +132,16 @@ def test_storage_failure_while_saving_fails_job_with_disk_full(store: Store, mon
     assert record.status == JobStatus.FAILED and record.error_kind == "disk_full"
     assert "free some space" in record.error_message
     assert "m1l1" in store.saved_parts(record.id).lessons
+
+
+def test_a_job_that_cannot_start_ends_failed_with_one_event(store: Store) -> None:
+    from coursegen_desktop.core.errors import CourseGenError, ErrorKind
+
+    job = store.create_job(make_request(topic="No key", generator="claude"))
+    events: list = []
+    error = CourseGenError(ErrorKind.AUTH, "No Anthropic API key is set; add one in Settings, then Resume.", resumable=True)
+    pipeline.fail_before_start(store, job.id, error, events.append)
+    record = store.get_job(job.id)
+    assert record.status == JobStatus.FAILED and record.error_kind == "auth" and record.resumable
+    assert [type(event) for event in events] == [JobFailed]
+    assert store.events(job.id) == events
