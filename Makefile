@@ -19,9 +19,11 @@ BASE_LIBS := libEGL.so.1:libegl1 libGL.so.1:libgl1 libfontconfig.so.1:libfontcon
 
 run: $(STAMP_RUN) check-base-libs
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
-		echo "No display found (DISPLAY is not set): running the offscreen self-test instead,"; \
-		echo "which builds a course from the sample material. On a desktop, 'make run' opens the window."; \
-		QT_QPA_PLATFORM=offscreen $(VENV)/bin/coursegen-desktop --self-test; \
+		echo "No display found (DISPLAY is not set), so no window can open: building a course from the"; \
+		echo "sample material with the command line instead. On a desktop, 'make run' opens the app."; \
+		$(VENV)/bin/coursegen generate "Photosynthesis and the water cycle" --offline \
+			$(foreach f,$(wildcard resources/samples/*),--material $(f)) && \
+		echo "(coursegen is in .venv/bin: run '. .venv/bin/activate' first, or call .venv/bin/coursegen)"; \
 	else \
 		$(MAKE) --no-print-directory check-xcb-libs && $(VENV)/bin/coursegen-desktop; \
 	fi
