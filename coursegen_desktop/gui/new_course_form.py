@@ -130,20 +130,10 @@ class NewCourseForm(QWidget):
         self.languageCombo.addItems(LANGUAGES)
         self.modulesSpin = self._spin("modulesSpin", 1, 12, 3)
         self.lessonsSpin = self._spin("lessonsSpin", 1, 8, 3)
-        size = QHBoxLayout()
-        size.addWidget(self.modulesSpin)
-        size.addWidget(QLabel("modules ×"))
-        size.addWidget(self.lessonsSpin)
-        size.addWidget(QLabel("lessons"))
-        size.addStretch(1)
+        size = self._inline_row(self.modulesSpin, "modules ×", self.lessonsSpin, "lessons")
         self.questionsSpin = self._spin("questionsSpin", 2, 20, 5)
         self.examSpin = self._spin("examQuestionsSpin", 3, 60, 10)
-        questions = QHBoxLayout()
-        questions.addWidget(self.questionsSpin)
-        questions.addWidget(QLabel("per quiz,"))
-        questions.addWidget(self.examSpin)
-        questions.addWidget(QLabel("in the exam"))
-        questions.addStretch(1)
+        questions = self._inline_row(self.questionsSpin, "per quiz,", self.examSpin, "in the exam")
         form.addRow("&Topic:", self.topicEdit)
         form.addRow("&Level:", self.levelCombo)
         form.addRow("Lan&guage:", self.languageCombo)
@@ -190,6 +180,15 @@ class NewCourseForm(QWidget):
         self.generateButton.setDefault(True)
         self.generateButton.clicked.connect(self.request_generate)
         layout.addWidget(self.generateButton)
+
+    @staticmethod
+    def _inline_row(*parts: QWidget | str) -> QHBoxLayout:
+        """Widgets and words on one line, as in "3 modules × 3 lessons"."""
+        row = QHBoxLayout()
+        for part in parts:
+            row.addWidget(QLabel(part) if isinstance(part, str) else part)
+        row.addStretch(1)
+        return row
 
     @staticmethod
     def _spin(name: str, low: int, high: int, value: int) -> QSpinBox:
