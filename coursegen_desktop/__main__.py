@@ -1,5 +1,5 @@
-"""`python -m coursegen_desktop` starts the desktop app."""
+"""`python -m coursegen_desktop` starts the desktop app (`--engine`: the job engine)."""
 
-from coursegen_desktop.gui.app import main
+from coursegen_desktop.launch import main
 
 raise SystemExit(main())

@@ -29,3 +29,13 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def data_dir(_isolated_data_dir: Path) -> Path:
     return _isolated_data_dir
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_left(_isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """An engine started by a test (a process, or a thread here) is shut down when it ends."""
+    monkeypatch.setenv("COURSEGEN_ENGINE_IDLE_S", "0.5")
+    yield
+    from coursegen_desktop.engine.testing import shut_down_engine
+
+    shut_down_engine(_isolated_data_dir)

@@ -26,8 +26,10 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return stream
 
 
-def setup_logging(level: int = logging.INFO) -> Path | None:
-    """Log to `<data dir>/logs/coursegen.log` (1 MB × 3); returns the file, or None if unwritable."""
+def setup_logging(level: int = logging.INFO, filename: str = LOG_FILENAME) -> Path | None:
+    """Log to `<data dir>/logs/coursegen.log` (1 MB × 3); returns the file, or None if unwritable.
+
+    The engine process logs to a file of its own: two processes rotating one file lose lines."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_coursegen", False):
@@ -35,7 +37,7 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
             handler.close()
     try:
         folder = paths.ensure_private_dir(paths.log_dir())
-        log_file = folder / LOG_FILENAME
+        log_file = folder / filename
         handler: logging.Handler = _PrivateRotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except Exception:  # noqa: BLE001 - a missing log must never stop the app
         log_file, handler = None, logging.NullHandler()

@@ -15,12 +15,17 @@ class CancelToken:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._callbacks: list[Callable[[], None]] = []
+        self.interrupted = False  # stopped to be resumed later (app or engine shutting down), not cancelled
 
-    def cancel(self) -> None:
-        """Idempotent; runs the registered callbacks once, on the calling thread."""
+    def cancel(self, *, interrupt: bool = False) -> None:
+        """Idempotent; runs the registered callbacks once, on the calling thread.
+
+        With `interrupt`, the job ends as *interrupted* (Resume continues it) rather than
+        *cancelled*: the user did not ask to stop it, the app or the engine is going away."""
         with self._lock:
             if self._event.is_set():
                 return
+            self.interrupted = interrupt
             self._event.set()
             callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:

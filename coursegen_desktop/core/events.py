@@ -29,6 +29,11 @@ class Event(BaseModel):
     def from_json(text: str | bytes) -> AnyEvent:
         return _ADAPTER.validate_json(text)
 
+    @staticmethod
+    def from_dict(data: dict[str, object]) -> AnyEvent:
+        """An event from its JSON already parsed (the engine protocol's lines)."""
+        return _ADAPTER.validate_python(data)
+
     @property
     def is_terminal(self) -> bool:
         return isinstance(self, (JobCompleted, JobFailed, JobCancelled))
@@ -116,6 +121,7 @@ class JobFailed(Event):
 class JobCancelled(Event):
     type: Literal["JobCancelled"] = "JobCancelled"
     message: str = "Cancelled — finished parts kept."
+    interrupted: bool = False  # stopped by a closing app or a dead engine, not by the user: Resume continues it
     step: str | None = None
     usage: Usage = Field(default_factory=Usage)
 

@@ -60,6 +60,7 @@ PROGRESS_INTERVAL_S = 0.1  # at most ~10 Progress events a second per job
 PREVIEW_CHARS = 1500
 EXPECTED_LESSON_CHARS = 4000  # for the within-lesson share of the bar while text streams
 INTERNAL_ERROR_MESSAGE = "Something went wrong while writing the course (details are in the log); Resume to try again."
+INTERRUPTED_MESSAGE = "Stopped while the app was closing; Resume continues it."
 
 
 class EventRecorder:
@@ -439,7 +440,7 @@ async def _drive(job: _Job) -> None:
     try:
         course = await job.run()
     except (asyncio.CancelledError, Cancelled):
-        _end(job, JobStatus.CANCELLED)
+        _end_cancelled(job)
         return
     except BaseExceptionGroup as group:
         _end_with_error(job, _first_interesting(group))
@@ -491,7 +492,7 @@ def _first_interesting(group: BaseExceptionGroup) -> BaseException:
 
 def _end_with_error(job: _Job, exc: BaseException) -> None:
     if isinstance(exc, (Cancelled, asyncio.CancelledError)) or job.cancel.is_cancelled:
-        _end(job, JobStatus.CANCELLED)
+        _end_cancelled(job)
         return
     if isinstance(exc, CourseGenError):
         log.warning("job %s failed in %s: %s (%s)", job.job.id, job.current_step, exc.message, exc.kind.value)
@@ -499,6 +500,14 @@ def _end_with_error(job: _Job, exc: BaseException) -> None:
     else:
         log.error("job %s failed with an unexpected error", job.job.id, exc_info=exc)
         _end(job, JobStatus.FAILED, kind=ErrorKind.INTERNAL.value, message=INTERNAL_ERROR_MESSAGE, resumable=True)
+
+
+def _end_cancelled(job: _Job) -> None:
+    """Cancelled by the user, or interrupted by a closing app or engine (then Resume continues it)."""
+    if job.cancel.interrupted:
+        _end(job, JobStatus.INTERRUPTED, message=INTERRUPTED_MESSAGE)
+    else:
+        _end(job, JobStatus.CANCELLED)
 
 
 def _end(job: _Job, status: JobStatus, *, kind: str = "", message: str = "", resumable: bool = True) -> None:
@@ -512,7 +521,9 @@ def _end(job: _Job, status: JobStatus, *, kind: str = "", message: str = "", res
         )
     except CourseGenError:
         log.warning("could not record the end of job %s", job.job.id)
-    if status == JobStatus.CANCELLED:
+    if status == JobStatus.INTERRUPTED:
+        job.record(JobCancelled, store_errors_fatal=False, message=message, interrupted=True, step=job.current_step, usage=usage)
+    elif status == JobStatus.CANCELLED:
         job.record(JobCancelled, store_errors_fatal=False, step=job.current_step, usage=usage)
     else:
         job.record(JobFailed, store_errors_fatal=False, kind=kind, message=message, step=job.current_step, resumable=resumable, usage=usage)

@@ -1,29 +1,18 @@
-"""The GUI's door to the Claude side of core: API key storage and the two settings checks.
+"""The GUI's door to the Claude side of core: where the API key is kept.
 
-The Claude code (and, on first use, the `anthropic` SDK: about a second and 90 MiB) is imported
-lazily and, from the GUI, only on a worker thread.
+Checking a key and listing models need the `anthropic` SDK (about a second and 90 MiB): the job
+engine does both (`JobManager.call("check_key" | "models")`), so the window never imports it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from dataclasses import dataclass
-from types import ModuleType
 
 from coursegen_desktop.core import paths, secrets
 from coursegen_desktop.core.models import KNOWN_MODELS
 
 FALLBACK_MODELS = KNOWN_MODELS
 OFFLINE_LABEL = "Offline (from your material)"
-
-
-def claude_module() -> ModuleType:
-    """`core.generators.anthropic` (slow first import: call it off the GUI thread).
-
-    The SDK itself is imported once, under a lock, by `core.generators.claude_sdk`.
-    """
-    return importlib.import_module("coursegen_desktop.core.generators.anthropic")
 
 
 @dataclass(frozen=True)
@@ -59,24 +48,6 @@ def key_status() -> KeyStatus:
     available = secrets.keychain_available()
     folder = secrets.config_dir()
     return KeyStatus(location is not None, location, bool(available), str(folder) if folder else None)
-
-
-def fetch_models() -> list[str]:
-    """Models the saved key may use, or the built-in list (off the GUI thread)."""
-    key = secrets.get_api_key()
-    if not key:
-        return list(FALLBACK_MODELS)
-    return asyncio.run(claude_module().list_models(key)) or list(FALLBACK_MODELS)
-
-
-async def check_key(key: str | None) -> str:
-    """One plain sentence: does this key (or, when None, the saved one) work?"""
-    if not key:
-        key = await asyncio.to_thread(secrets.get_api_key)
-        if not key:
-            return "Enter a key first."
-    module = await asyncio.to_thread(claude_module)
-    return await module.check_key(key)
 
 
 def data_folder() -> str:

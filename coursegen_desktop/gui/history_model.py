@@ -171,9 +171,10 @@ class HistoryModel(QAbstractTableModel):
         elif isinstance(event, JobCompleted):
             update = {"status": JobStatus.COMPLETED, "percent": 100.0, "course_title": event.title, "usage": event.usage, "run_seconds": event.duration_s}
         elif isinstance(event, (JobFailed, JobCancelled)):
-            status = JobStatus.FAILED if isinstance(event, JobFailed) else JobStatus.CANCELLED
+            interrupted = isinstance(event, JobCancelled) and event.interrupted
+            status = JobStatus.FAILED if isinstance(event, JobFailed) else JobStatus.INTERRUPTED if interrupted else JobStatus.CANCELLED
             update = {"status": status, "usage": event.usage, "run_seconds": self._duration(record) or 0.0}
-            update["error_message"] = event.message if isinstance(event, JobFailed) else None
+            update["error_message"] = event.message if isinstance(event, JobFailed) or interrupted else None
         else:
             return
         if update.get("status") not in (None, JobStatus.RUNNING):

@@ -143,9 +143,11 @@ class JobViewState:
         self._log(event, f"Failed: {event.message}")
 
     def _on_JobCancelled(self, event: JobCancelled) -> None:
-        self.status, self.eta_s, self.resumable = JobStatus.CANCELLED, None, True
+        self.status, self.eta_s, self.resumable = JobStatus.INTERRUPTED if event.interrupted else JobStatus.CANCELLED, None, True
+        if event.interrupted:
+            self.error = event.message
         self._stop_running(StepStatus.STOPPED)
-        self._log(event, "Cancelled; finished parts kept")
+        self._log(event, event.message if event.interrupted else "Cancelled; finished parts kept")
 
     def sync_record(self, record: JobRecord) -> None:
         """Take what only the job row knows: a job left `interrupted` by a closed or crashed app

@@ -1,284 +1,535 @@
-"""Running generation jobs: a queue with a concurrency limit, one worker QThread per job.
+"""The window's side of the job engine: one `JobWorker` per job, one `EngineLink`, one `JobManager`.
 
-`JobWorker` is a plain QObject moved to its own QThread (never a QThread subclass): it runs
-`pipeline.run(..., owned=True)` and re-emits every core event as one signal. `JobManager` lives
-on the GUI thread, owns the queue, the cancel tokens and every thread/worker pair until the
-thread's `finished` arrives (Spyder's "bag" lesson: a collected QThread aborts the process).
+Jobs run in the engine process (`coursegen_desktop.engine`), so they cannot freeze the window
+and they outlive it. `JobWorker` is a plain QObject moved to its own QThread (never a QThread
+subclass): it holds one engine connection for its job and re-emits every core event as one
+signal, in `seq` order. `EngineLink` is the window's control connection (new jobs of other
+windows, key checks, settings). `JobManager` lives on the GUI thread, keeps the API the views
+were written against, and owns every thread/worker pair until the thread's `finished` arrives
+(Spyder's "bag" lesson: a collected QThread aborts the process). Nothing here writes SQLite on
+the GUI thread.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-import sys
-from collections import deque
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from coursegen_desktop.core import pipeline
-from coursegen_desktop.core.cancel import CancelToken
-from coursegen_desktop.core.errors import AlreadyRunning, BadInput, CourseGenError, ErrorKind
-from coursegen_desktop.core.events import Event, JobCancelled, JobQueued
-from coursegen_desktop.core.generators.base import Generator
-from coursegen_desktop.core.generators.factory import make_generator
-from coursegen_desktop.core.models import CourseRequest, JobRecord, JobStatus
-from coursegen_desktop.core.store import Store
+from coursegen_desktop.core.errors import AlreadyRunning, BadInput, CourseGenError
+from coursegen_desktop.core.events import Event, JobCancelled, JobFailed, JobQueued, JobStarted
+from coursegen_desktop.core.models import CourseRequest, JobRecord, JobStatus, utc_now
+from coursegen_desktop.core.store import Store, new_job_id
+from coursegen_desktop.engine import protocol
+from coursegen_desktop.engine.client import EngineConnection, EngineUnavailable, starter
+
+if TYPE_CHECKING:
+    from coursegen_desktop.core.generators.base import Generator
 
 log = logging.getLogger(__name__)
 
-GeneratorFactory = Callable[[CourseRequest], Generator]
-# Job threads share the GIL with the GUI thread. With CPython's default 5 ms switch interval two
-# fast-streaming jobs stalled the GUI thread for 200-250 ms at a time on a 2-core machine; at 1 ms
-# the worst stall was ~40 ms. CPU-bound jobs (the offline generator) still stall it for tenths of
-# a second: see benchmarks/bench_gui_responsiveness.py.
-GIL_SWITCH_INTERVAL_S = 0.001
-INTERRUPTED_MESSAGE = "The app was closed while this job was running; Resume continues it."
+GeneratorFactory = Callable[[CourseRequest], "Generator"]
+Connect = Callable[[], EngineConnection]
+Reply = Callable[[dict[str, Any]], None]
+ENGINE_STOPPED_MESSAGE = "The job engine stopped unexpectedly; Resume continues this job from its saved parts."
+ENGINE_GONE_REPLY = {"ok": False, "error": "The job engine stopped; try again.", "kind": "internal"}
+LOST_CHECK_S = 2.0  # after a dropped connection, how long to look for the engine still holding the job
 
 _threads: set[QThread] = set()  # every job thread not yet finished, for shutdown and tests
 
 
 def running_threads() -> list[QThread]:
-    """Job threads still running (tests fail when any is left at teardown)."""
+    """Job and link threads still running (tests fail when any is left at teardown)."""
     return [thread for thread in _threads if thread.isRunning()]
 
 
+def _start_on_thread(worker: QObject, name: str) -> QThread:
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)  # type: ignore[attr-defined]
+    _threads.add(thread)
+    thread.finished.connect(lambda: _threads.discard(thread))
+    return thread
+
+
 class JobWorker(QObject):
-    """Runs one job on the thread it was moved to.
+    """Follows one job in the engine from the thread it was moved to.
+
+    It sends the job's command (`submit`, `resume` or `attach`) on a connection of its own, so a
+    cancel sent on the same connection can never overtake the submit. When the connection drops
+    and the engine no longer holds the job, the engine died: the job is recorded as interrupted
+    (Resume continues it). When the engine still holds it, the worker attaches again.
 
     Signals:
         event_emitted(object): each core event of the job, in seq order.
-        finished(str): the job id, once `pipeline.run` has returned (whatever the outcome).
+        refused(str, str): the job id and the engine's sentence when it refused the command.
+        finished(str): the job id, once the worker stops following the job.
     """
 
     event_emitted = Signal(object)
+    refused = Signal(str, str)
     finished = Signal(str)
 
-    def __init__(self, job_id: str, store: Store, factory: GeneratorFactory, cancel: CancelToken) -> None:
+    def __init__(self, job_id: str, command: dict[str, Any], connect: Connect, store: Store) -> None:
         super().__init__()  # no parent: moveToThread needs a parentless object
-        self.job_id, self._store, self._factory, self._cancel = job_id, store, factory, cancel
+        self.job_id, self.command, self._connect, self._store = job_id, command, connect, store
+        self._lock = threading.Lock()
+        self._connection: EngineConnection | None = None
+        self._pending: list[dict[str, Any]] = []
+        self._detached = False
+        self.last_seq = 0
+
+    # -- called from the GUI thread -------------------------------------------------------------
+
+    def send(self, cmd: str, **arguments: Any) -> None:
+        """Send a command about this job after its own command (queued until connected)."""
+        with self._lock:
+            if self._connection is None:
+                self._pending.append({"cmd": cmd, **arguments})
+                return
+            connection = self._connection
+        try:
+            connection.send(cmd, **arguments)
+        except OSError:
+            log.warning("could not send %s for job %s: the engine connection is gone", cmd, self.job_id)
+
+    def detach(self) -> None:
+        """Stop following the job; it carries on in the engine."""
+        with self._lock:
+            self._detached = True
+            connection = self._connection
+        if connection is not None:
+            connection.close()
+
+    # -- on the worker's thread -------------------------------------------------------------------
 
     @Slot()
     def run(self) -> None:
         try:
-            generator = self._factory(self._store.get_job(self.job_id).request)
-        except CourseGenError as exc:
-            pipeline.fail_before_start(self._store, self.job_id, exc, self.event_emitted.emit)
-        except Exception:  # noqa: BLE001 - a bug: log it, tell the user one sentence
-            log.exception("could not prepare job %s", self.job_id)
-            error = CourseGenError(ErrorKind.INTERNAL, pipeline.INTERNAL_ERROR_MESSAGE, resumable=True)
-            pipeline.fail_before_start(self._store, self.job_id, error, self.event_emitted.emit)
-        else:
-            try:
-                pipeline.run(None, generator, self._store, self.event_emitted.emit, self._cancel, job_id=self.job_id, owned=True)
-            except CourseGenError as exc:  # refused before it started (e.g. already complete)
-                log.warning("job %s did not start: %s", self.job_id, exc.message)
-            except Exception:  # noqa: BLE001
-                log.exception("job %s stopped with an unexpected error", self.job_id)
+            self._follow()
+        except Exception:  # noqa: BLE001 - a bug: logged; the job itself goes on in the engine
+            log.exception("following job %s failed", self.job_id)
         finally:
+            with self._lock:
+                connection, self._connection = self._connection, None
+            if connection is not None:
+                connection.close()
             self._store.close_thread_connection()
             self.finished.emit(self.job_id)
             QThread.currentThread().quit()  # the thread ends on its own: shutdown can wait for it
 
-class JobManager(QObject):
-    """The queue of jobs of this window: at most `max_running` run at once.
+    def _follow(self) -> None:
+        command = self.command
+        while not self._detached:
+            try:
+                connection = self._connect()
+            except EngineUnavailable:
+                self._record_interrupted()
+                return
+            with self._lock:
+                if self._detached:
+                    connection.close()
+                    return
+                self._connection = connection
+                pending, self._pending = self._pending, []
+            try:
+                number = connection.send(**command)
+                for extra in pending:
+                    connection.send(**extra)
+            except OSError:
+                outcome = "lost"
+            else:
+                outcome = self._read(connection, number)
+            with self._lock:
+                self._connection = None
+            connection.close()
+            if outcome != "lost" or self._detached:
+                return
+            if not self._engine_still_holds_job():
+                self._record_interrupted()
+                return
+            command = {"cmd": "attach", "job_id": self.job_id, "after_seq": self.last_seq}
 
-    Creating a manager sets the interpreter's GIL switch interval to `GIL_SWITCH_INTERVAL_S`, so
-    busy job threads cannot starve the GUI thread.
+    def _read(self, connection: EngineConnection, number: int) -> str:
+        """Relay events until the job ends: "done", "refused", or "lost" (the connection dropped)."""
+        while (message := connection.read()) is not None:
+            if "reply" in message:
+                if message["reply"] != number:
+                    continue
+                if not message.get("ok"):
+                    self.refused.emit(self.job_id, str(message.get("error") or "The job engine refused that."))
+                    return "refused"
+                if message.get("active") is False:
+                    return "done"  # attached to a job that is not running: the replay was all
+                continue
+            if protocol.is_event(message):
+                event = Event.from_dict(message)
+                if event.seq <= self.last_seq:
+                    continue
+                self.last_seq = event.seq
+                self.event_emitted.emit(event)
+                if event.is_terminal:
+                    return "done"
+        return "lost"
+
+    def _engine_still_holds_job(self) -> bool:
+        deadline = time.monotonic() + LOST_CHECK_S
+        while time.monotonic() < deadline:
+            if not self._store.is_owned_elsewhere(self.job_id):
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _record_interrupted(self) -> None:
+        """The engine died with this job: mark it interrupted and say so, as a stored event."""
+        try:
+            self._store.recover_interrupted()
+            record = self._store.get_job(self.job_id)
+            if record.status != JobStatus.INTERRUPTED:
+                return
+            event = JobCancelled(job_id=self.job_id, seq=max(self._store.last_seq(self.job_id), self.last_seq) + 1, message=ENGINE_STOPPED_MESSAGE, interrupted=True, usage=record.usage)
+            try:
+                self._store.append_event(event)
+            except CourseGenError:
+                log.warning("could not store the interruption of job %s", self.job_id)
+        except CourseGenError:
+            log.warning("could not record the interruption of job %s", self.job_id)
+            return
+        self.last_seq = event.seq
+        self.event_emitted.emit(event)
+
+
+class EngineLink(QObject):
+    """The window's control connection to the engine, read on its own thread.
+
+    Signals:
+        connected(object): the engine's active jobs, `[{"job_id", "state", "topic"}]`.
+        announced(str, str): another window or process queued a job (id, topic).
+        replied(int, object): the reply (a dict) to a command sent with `send`.
+        lost(): the engine went away (or could not be reached).
+    """
+
+    connected = Signal(object)
+    announced = Signal(str, str)
+    replied = Signal(int, object)
+    lost = Signal()
+
+    def __init__(self, connect: Connect) -> None:
+        super().__init__()
+        self._connect = connect
+        self._lock = threading.Lock()
+        self._connection: EngineConnection | None = None
+        self._pending: list[tuple[int, str, dict[str, Any]]] = []
+        self._numbers = itertools.count(1_000_000)  # clear of the connection's own numbering
+        self._closed = False
+
+    def send(self, cmd: str, **arguments: Any) -> int:
+        """Send a command from any thread (queued until connected); returns its number."""
+        number = next(self._numbers)
+        with self._lock:
+            connection = self._connection
+            if connection is None:
+                self._pending.append((number, cmd, arguments))
+                return number
+        try:
+            connection.send(cmd, number=number, **arguments)
+        except OSError:
+            self.replied.emit(number, dict(ENGINE_GONE_REPLY))
+        return number
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connection = self._connection
+        if connection is not None:
+            connection.close()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._serve()
+        except Exception:  # noqa: BLE001
+            log.exception("the engine link failed")
+        finally:
+            with self._lock:
+                pending, self._pending = self._pending, []
+                closed, self._connection = self._closed, None
+            for number, _cmd, _args in pending:
+                self.replied.emit(number, dict(ENGINE_GONE_REPLY))
+            if not closed:
+                self.lost.emit()
+            QThread.currentThread().quit()
+
+    def _serve(self) -> None:
+        try:
+            connection = self._connect()
+        except EngineUnavailable:
+            return
+        watch = connection.send("watch")
+        with self._lock:
+            if self._closed:
+                connection.close()
+                return
+            self._connection = connection
+            pending, self._pending = self._pending, []
+        for number, cmd, arguments in pending:
+            connection.send(cmd, number=number, **arguments)
+        while (message := connection.read()) is not None:
+            if message.get("reply") == watch:
+                self.connected.emit(message.get("jobs") or [])
+            elif "reply" in message:
+                self.replied.emit(int(message["reply"] or 0), message)
+            elif message.get("announce") == "job":
+                self.announced.emit(str(message.get("job_id")), str(message.get("topic") or ""))
+
+
+class JobManager(QObject):
+    """The window's jobs, all running in the engine; the queue and the limit live there too.
+
+    With `generator_factory` (tests that script their generators) the engine runs on a thread
+    of this process instead of its own process: the same server, protocol and workers.
 
     Signals:
         event_emitted(object): every core event of every job, delivered on the GUI thread.
-        job_added(object): the `JobRecord` of a newly submitted job.
-        job_finished(str): a job's worker stopped (completed, failed or cancelled).
+        job_added(object): the `JobRecord` of a job this window submitted or found running.
+        job_finished(str): a job's worker stopped (completed, failed, cancelled or detached).
         running_changed(int): the number of running jobs (or of waiting ones) changed.
-        stopped(): after `shutdown()`, once every job thread has finished.
+        problem(str): one sentence for the user (the engine refused a command, or fell back).
+        stopped(): after `shutdown()` or `detach()`, once every job thread has finished.
     """
 
     event_emitted = Signal(object)
     job_added = Signal(object)
     job_finished = Signal(str)
     running_changed = Signal(int)
+    problem = Signal(str)
     stopped = Signal()
 
     def __init__(
         self,
         store: Store,
-        generator_factory: GeneratorFactory = make_generator,
+        generator_factory: GeneratorFactory | None = None,
         max_running: int = 2,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self.store = store
-        self._factory = generator_factory
+        self.data_dir: Path = store.path.parent
+        self._in_process = generator_factory is not None
+        if generator_factory is not None:
+            starter.start_in_process(self.data_dir, generator_factory)
         self._max_running = max(1, max_running)
-        self._queue: deque[str] = deque()
-        self._tokens: dict[str, CancelToken] = {}  # queued or running
-        self._running: dict[str, tuple[QThread, JobWorker]] = {}
-        self._bag: dict[QThread, JobWorker] = {}  # kept until QThread.finished
-        self._stop_mode: dict[str, JobStatus] = {}
+        self._workers: dict[str, JobWorker] = {}
+        self._states: dict[str, JobStatus] = {}
+        self._bag: dict[QThread, QObject] = {}  # kept until QThread.finished
+        self._callbacks: dict[int, Reply] = {}
+        self._link: EngineLink | None = None
         self._shutting_down = False
         self._stopped_sent = False
+        self._fallback_told = False
 
     # -- queries ------------------------------------------------------------------------------
 
     @property
     def running_count(self) -> int:
-        return len(self._running)
+        return sum(1 for state in self._states.values() if state == JobStatus.RUNNING)
 
     @property
     def active_count(self) -> int:
         """Jobs running or waiting in the queue."""
-        return len(self._tokens)
+        return len(self._workers)
 
     @property
     def shutting_down(self) -> bool:
         return self._shutting_down
 
+    @property
+    def can_keep_running(self) -> bool:
+        """Whether jobs can go on after the window closes (not when the engine is in this process)."""
+        return not self._in_process and starter.fallback_reason is None
+
     def is_active(self, job_id: str) -> bool:
-        return job_id in self._tokens
+        return job_id in self._workers
 
     def is_queued(self, job_id: str) -> bool:
-        return job_id in self._queue
+        return self._states.get(job_id) == JobStatus.QUEUED
 
     def set_max_running(self, value: int) -> None:
         self._max_running = max(1, value)
-        self._pump()
+        self._ensure_link().send("configure", max_running=self._max_running)
 
     # -- commands -----------------------------------------------------------------------------
 
-    def submit(self, request: CourseRequest) -> JobRecord:
-        """Write a queued job, claim it, and start it when a slot is free.
+    def start(self) -> None:
+        """Connect to the engine (starting it if needed) in the background, and follow what runs."""
+        self._ensure_link()
 
-        Raises `CourseGenError` (one sentence) when the history cannot be written.
-        """
+    def submit(self, request: CourseRequest) -> JobRecord:
+        """Queue a new job in the engine; returns its record at once (the engine writes it)."""
         self._refuse_when_stopping()
-        record = self.store.create_job(request)
-        self.store.acquire_job(record.id)
+        record = JobRecord(id=new_job_id(), topic=request.topic, status=JobStatus.QUEUED, created_at=utc_now(), request=request)
         self.job_added.emit(record)
-        self._enqueue(record.id, request.topic)
+        self._follow(record.id, {"cmd": "submit", "job_id": record.id, "request": request.model_dump(mode="json")}, JobStatus.QUEUED)
         return record
 
-    def resume(self, job_id: str, topic: str) -> None:
+    def resume(self, job_id: str, topic: str = "") -> None:
         """Queue a failed, cancelled or interrupted job again; it continues from its saved parts.
 
-        Raises `AlreadyRunning` when the job is running here or in another CourseGen window.
-        """
+        Raises `AlreadyRunning` when this window already follows the job; the engine refuses
+        (through `problem`) when another process runs it."""
         self._refuse_when_stopping()
-        if job_id in self._tokens:
+        if job_id in self._workers:
             raise AlreadyRunning("This job is already running; wait for it to finish or cancel it first.")
-        self.store.acquire_job(job_id)
-        self._enqueue(job_id, topic)
+        self._follow(job_id, {"cmd": "resume", "job_id": job_id}, JobStatus.QUEUED)
 
     def cancel(self, job_id: str) -> None:
         """Stop a job as soon as possible; returns at once. A no-op when the job is not active."""
-        token = self._tokens.get(job_id)
-        if token is None:
-            return
-        if job_id in self._queue:
-            self._queue.remove(job_id)
-            self._end_unstarted(job_id, JobStatus.CANCELLED)
-            return
-        token.cancel()
+        worker = self._workers.get(job_id)
+        if worker is not None:
+            worker.send("cancel", job_id=job_id)
+
+    def call(self, cmd: str, on_reply: Reply, **arguments: Any) -> None:
+        """Ask the engine something (`check_key`, `models`); `on_reply(dict)` runs on the GUI thread."""
+        number = self._ensure_link().send(cmd, **arguments)
+        self._callbacks[number] = on_reply
 
     def shutdown(self, keep_for_resume: bool) -> None:
-        """Stop every job: queued ones end at once, running ones are cancelled through their token.
-
-        With `keep_for_resume` they are recorded as `interrupted` (Resume continues them next
-        time), otherwise as `cancelled`. `stopped` is emitted once no job thread is left.
-        """
+        """Stop every job in the engine: as `interrupted` (Resume continues them) with
+        `keep_for_resume`, otherwise as `cancelled`. `stopped` follows once no worker is left."""
         self._shutting_down = True
-        mode = JobStatus.INTERRUPTED if keep_for_resume else JobStatus.CANCELLED
-        while self._queue:
-            self._end_unstarted(self._queue.popleft(), mode)
-        for job_id in self._running:
-            self._stop_mode[job_id] = mode
-            self._tokens[job_id].cancel()
+        if self._workers:
+            self._ensure_link().send("stop", mode="interrupt" if keep_for_resume else "cancel")
         QTimer.singleShot(0, self, self._check_stopped)  # with a context: never fires after the manager is gone
+
+    def detach(self) -> None:
+        """Leave every job running in the engine and stop following them (the window closes)."""
+        self._shutting_down = True
+        for worker in self._workers.values():
+            worker.detach()
+        QTimer.singleShot(0, self, self._check_stopped)
+
+    def close(self) -> None:
+        """The window is gone: drop the control connection (an idle engine then exits)."""
+        if self._link is not None:
+            self._link.close()
+            for thread, worker in list(self._bag.items()):
+                if worker is self._link:
+                    thread.wait(2000)  # the read returns at once once the socket is closed
+        if not self.can_keep_running:  # the engine is a thread of this process: it goes with it
+            starter.stop_in_process(self.data_dir)
 
     def wait_stopped(self, timeout_ms: int = 10_000) -> bool:
         """Block until every job thread has finished (shutdown and tests only); True if they did."""
         ok = True
         for thread in list(self._bag):
-            ok = thread.wait(timeout_ms) and ok
+            if thread is not None and self._bag.get(thread) is not self._link:
+                ok = thread.wait(timeout_ms) and ok
         return ok
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _connect(self) -> EngineConnection:
+        connection = starter.connect(self.data_dir)
+        if starter.fallback_reason and not self._fallback_told:
+            self._fallback_told = True
+            QTimer.singleShot(0, self, lambda: self.problem.emit(starter.fallback_reason or ""))
+        return connection
 
     def _refuse_when_stopping(self) -> None:
         if self._shutting_down:
             raise BadInput("CourseGen is closing, so no new job can start.")
 
-    def _enqueue(self, job_id: str, topic: str) -> None:
-        self._tokens[job_id] = CancelToken()
-        self._queue.append(job_id)
-        self._record_and_emit(JobQueued(job_id=job_id, seq=self.store.last_seq(job_id) + 1, topic=topic))
-        self._pump()
-        self.running_changed.emit(len(self._running))
+    def _ensure_link(self) -> EngineLink:
+        if self._link is None:
+            link = EngineLink(self._connect)
+            link.connected.connect(self._on_connected)
+            link.announced.connect(self._on_announced)
+            link.replied.connect(self._on_replied)
+            link.lost.connect(self._on_link_lost)
+            link.send("configure", max_running=self._max_running)
+            self._link = link
+            self._start_thread(link, "engine-link")
+        return self._link
 
-    def _record_and_emit(self, event: Event) -> None:
-        try:
-            self.store.append_event(event)
-        except CourseGenError:
-            log.warning("could not store %s for job %s", type(event).__name__, event.job_id)
-        self.event_emitted.emit(event)
-
-    def _end_unstarted(self, job_id: str, status: JobStatus) -> None:
-        """End a job that never got a thread (it was still waiting in the queue)."""
-        self._tokens.pop(job_id, None)
-        try:
-            record = self.store.get_job(job_id)
-            message = INTERRUPTED_MESSAGE if status == JobStatus.INTERRUPTED else None
-            self.store.finish_job(job_id, status, usage=record.usage, error_message=message, resumable=True)
-            if status == JobStatus.CANCELLED:
-                self._record_and_emit(JobCancelled(job_id=job_id, seq=self.store.last_seq(job_id) + 1, usage=record.usage))
-        except CourseGenError:
-            log.warning("could not record the end of queued job %s", job_id)
-        finally:
-            self.store.release_job(job_id)
-        self.job_finished.emit(job_id)
-        self.running_changed.emit(len(self._running))
-
-    def _pump(self) -> None:
-        while self._queue and len(self._running) < self._max_running and not self._shutting_down:
-            self._start(self._queue.popleft())
-
-    def _start(self, job_id: str) -> None:
-        thread = QThread()
-        thread.setObjectName(f"job-{job_id}")
-        worker = JobWorker(job_id, self.store, self._factory, self._tokens[job_id])
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.event_emitted.connect(self._on_worker_event)
-        worker.finished.connect(self._on_worker_finished)
+    def _start_thread(self, worker: QObject, name: str) -> None:
+        thread = _start_on_thread(worker, name)
         thread.finished.connect(self._reap_threads)
-        self._running[job_id] = (thread, worker)
         self._bag[thread] = worker
-        _threads.add(thread)
         thread.start()
-        self.running_changed.emit(len(self._running))
+
+    def _follow(self, job_id: str, command: dict[str, Any], state: JobStatus | None) -> None:
+        worker = JobWorker(job_id, command, self._connect, self.store)
+        worker.event_emitted.connect(self._on_worker_event)
+        worker.refused.connect(self._on_refused)
+        worker.finished.connect(self._on_worker_finished)
+        self._workers[job_id] = worker
+        if state is not None:
+            self._states[job_id] = state
+        self._start_thread(worker, f"job-{job_id[:8]}")
+        self.running_changed.emit(self.running_count)
+
+    @Slot(object)
+    def _on_connected(self, jobs: list[dict[str, str]]) -> None:
+        """Follow every job the engine runs (after a restart of the window, or another window's)."""
+        for job in jobs:
+            self._adopt(job["job_id"], job.get("topic", ""), JobStatus.RUNNING if job.get("state") == "running" else JobStatus.QUEUED)
+
+    @Slot(str, str)
+    def _on_announced(self, job_id: str, topic: str) -> None:
+        self._adopt(job_id, topic, JobStatus.QUEUED)
+
+    def _adopt(self, job_id: str, topic: str, state: JobStatus) -> None:
+        if job_id in self._workers or self._shutting_down:
+            return
+        self._follow(job_id, {"cmd": "attach", "job_id": job_id, "after_seq": 0}, state)
+
+    @Slot(int, object)
+    def _on_replied(self, number: int, message: dict[str, Any]) -> None:
+        callback = self._callbacks.pop(number, None)
+        if callback is not None:
+            callback(message)
+
+    @Slot()
+    def _on_link_lost(self) -> None:
+        """The engine went away: the next command starts a new one (workers report their jobs)."""
+        self._link = None
+        for number in list(self._callbacks):
+            self._callbacks.pop(number)(dict(ENGINE_GONE_REPLY))
 
     @Slot(object)
     def _on_worker_event(self, event: Event) -> None:
+        if isinstance(event, JobQueued):
+            self._states[event.job_id] = JobStatus.QUEUED
+        elif isinstance(event, JobStarted):
+            self._states[event.job_id] = JobStatus.RUNNING
+        elif event.is_terminal:
+            self._states.pop(event.job_id, None)
         self.event_emitted.emit(event)
+        if isinstance(event, (JobQueued, JobStarted)) or event.is_terminal:
+            self.running_changed.emit(self.running_count)
+
+    @Slot(str, str)
+    def _on_refused(self, job_id: str, sentence: str) -> None:
+        worker = self._workers.get(job_id)
+        if worker is not None and worker.command.get("cmd") == "submit":
+            # The engine could not even write the job: show the failure where the job shows.
+            self.event_emitted.emit(JobFailed(job_id=job_id, seq=1, kind="storage", message=sentence, resumable=False))
+        else:
+            self.problem.emit(sentence)
 
     @Slot(str)
     def _on_worker_finished(self, job_id: str) -> None:
-        self._running.pop(job_id)
-        self._tokens.pop(job_id, None)
-        self.store.release_job(job_id)  # the pipeline releases it too; this covers a failed start
-        if self._stop_mode.pop(job_id, None) == JobStatus.INTERRUPTED:
-            self._mark_interrupted(job_id)
-        self.running_changed.emit(len(self._running))
+        self._workers.pop(job_id, None)
+        self._states.pop(job_id, None)
+        self.running_changed.emit(self.running_count)
         self.job_finished.emit(job_id)
-        self._pump()
-
-    def _mark_interrupted(self, job_id: str) -> None:
-        try:
-            record = self.store.get_job(job_id)
-            if record.status == JobStatus.CANCELLED:
-                self.store.finish_job(job_id, JobStatus.INTERRUPTED, usage=record.usage, error_message=INTERRUPTED_MESSAGE, error_step=record.error_step, resumable=True)
-        except CourseGenError:
-            log.warning("could not mark job %s as interrupted", job_id)
 
     @Slot()
     def _reap_threads(self) -> None:
@@ -286,13 +537,12 @@ class JobManager(QObject):
         their last reference: let go of it only once the thread has really finished, and after
         this signal's delivery (deleting the sender inside its own signal is a use-after-free)."""
         finished = [(thread, self._bag.pop(thread)) for thread in list(self._bag) if thread.isFinished()]
-        for thread, _worker in finished:
-            _threads.discard(thread)
         QTimer.singleShot(0, self, finished.clear)
         self._check_stopped()
 
     @Slot()
     def _check_stopped(self) -> None:
-        if self._shutting_down and not self._bag and not self._running and not self._stopped_sent:
+        workers_left = any(worker is not self._link for worker in self._bag.values())
+        if self._shutting_down and not workers_left and not self._workers and not self._stopped_sent:
             self._stopped_sent = True
             self.stopped.emit()

@@ -34,7 +34,6 @@ from coursegen_desktop import APP_NAME
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import CourseGenError, NotFound
 from coursegen_desktop.core.events import Event, JobCompleted, JobFailed
-from coursegen_desktop.core.generators.factory import make_generator
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import claude, tasks
@@ -78,13 +77,13 @@ class MainWindow(QMainWindow):
     history_loaded = Signal()
     closed = Signal()
 
-    def __init__(self, settings: Settings | None = None, generator_factory: GeneratorFactory = make_generator) -> None:
+    def __init__(self, settings: Settings | None = None, generator_factory: GeneratorFactory | None = None) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.settings = settings or Settings()
-        self._factory = generator_factory
+        self._factory = generator_factory  # None: jobs run in the engine process (tests inject one)
         self.store: Store | None = None
         self.job_manager: JobManager | None = None
         self._dialogs: dict[str, ProgressDialog] = {}
@@ -244,7 +243,11 @@ class MainWindow(QMainWindow):
         manager.job_added.connect(lambda record: self.history_model.add_records([record]))
         manager.job_finished.connect(self._job_finished)
         manager.running_changed.connect(self._update_running_label)
+        manager.problem.connect(lambda sentence: self.show_message(sentence, "warning"))
         self.job_manager = manager
+        manager.start()  # the engine starts (or is found) in the background: the first job starts warm
+        if self._has_key:
+            self._fetch_models()
         self.form.generateButton.setEnabled(True)
         for notice in store.notices:
             self.show_message(notice, "warning")
@@ -280,11 +283,17 @@ class MainWindow(QMainWindow):
         elif status.has_key and bar is not None:
             bar.dismiss()
         self.form.set_models(self._models, has_key=status.has_key, default=self.settings.default_model)
-        if status.has_key:
-            tasks.run_in_background(claude.fetch_models, on_done=self._models_fetched, owner=self)
+        if status.has_key and self.job_manager is not None:
+            self._fetch_models()
 
-    def _models_fetched(self, models: list[str]) -> None:
-        self._models = models or self._models
+    def _fetch_models(self) -> None:
+        """The models the key may use, listed by the engine (the window never loads the SDK)."""
+        assert self.job_manager is not None
+        self.job_manager.call("models", self._models_fetched)
+
+    def _models_fetched(self, reply: dict[str, object]) -> None:
+        models = reply.get("models") if reply.get("ok") else None
+        self._models = list(models) if isinstance(models, list) and models else self._models
         self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
 
     def show_message(self, text: str, kind: str = "info", key: str = "") -> MessageBar:
@@ -495,7 +504,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from coursegen_desktop.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self._models, self)
+        dialog = SettingsDialog(self.settings, self._models, self, ask_engine=self.job_manager.call if self.job_manager else None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.key_changed.connect(self.refresh_key_status)
         dialog.settings_applied.connect(self._settings_applied)
@@ -530,30 +539,49 @@ class MainWindow(QMainWindow):
         if manager.shutting_down:
             return  # already stopping: the window closes when the threads have finished
         choice = self.ask_about_running_jobs(manager.active_count)
-        if choice in ("keep", "cancel"):
+        if choice == "background":
+            self.leave_jobs_running_and_close()
+        elif choice in ("keep", "cancel"):
             self.stop_jobs_and_close(keep_for_resume=choice == "keep")
 
     def ask_about_running_jobs(self, count: int) -> str:
-        """"keep" (stop now, Resume later), "cancel", or "stay" (don't quit)."""
+        """"background" (jobs go on in the engine), "keep" (stop now, Resume later), "cancel"
+        (cancel the jobs) or "stay" (don't quit)."""
+        can_keep_running = self.job_manager is not None and self.job_manager.can_keep_running
+        jobs = f"{count} job{'s' if count > 1 else ''}"
         box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running", "", parent=self)
-        box.setText(f"{count} job{'s are' if count > 1 else ' is'} still running or waiting.")
-        box.setInformativeText("Keep them to resume next time, or cancel them? Finished parts are kept either way.")
-        keep = box.addButton("Keep for resume", QMessageBox.ButtonRole.AcceptRole)
-        cancel_jobs = box.addButton("Cancel jobs", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Don't quit", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
+        box.setObjectName("runningJobsBox")
+        if can_keep_running:
+            box.setText(f"Keep {jobs} running in the background?")
+            box.setInformativeText("They finish even with CourseGen closed, and show in the history next time. Finished parts are kept either way.")
+            background = box.addButton("Keep running", QMessageBox.ButtonRole.AcceptRole)
+        else:
+            box.setText(f"{jobs[:1].upper()}{jobs[1:]} {'are' if count > 1 else 'is'} still running.")
+            box.setInformativeText("Stop them now and resume them next time? Finished parts are kept.")
+            background = None
+        keep = box.addButton("Stop and resume later", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(background or keep)
         box.exec()
         clicked = box.clickedButton()
-        return "keep" if clicked is keep else "cancel" if clicked is cancel_jobs else "stay"
+        return "background" if background is not None and clicked is background else "keep" if clicked is keep else "stay"
 
     def stop_jobs_and_close(self, keep_for_resume: bool) -> None:
-        """Stop every job (without blocking), then close once their threads have finished."""
+        """Stop every job (without blocking), then close once their workers have finished."""
         manager = self.job_manager
         assert manager is not None
         self.runningLabel.setText("Stopping jobs…")
         self.setEnabled(False)
         manager.stopped.connect(self._stopped)
         manager.shutdown(keep_for_resume)
+        self._stop_timer.start(STOP_TIMEOUT_MS)
+
+    def leave_jobs_running_and_close(self) -> None:
+        """Close the window; the engine finishes the jobs and exits by itself afterwards."""
+        manager = self.job_manager
+        assert manager is not None
+        manager.stopped.connect(self._stopped)
+        manager.detach()
         self._stop_timer.start(STOP_TIMEOUT_MS)
 
     @Slot()
@@ -570,6 +598,8 @@ class MainWindow(QMainWindow):
     def _finish_close(self) -> None:
         self._close_ready = True
         self._save_state()
+        if self.job_manager is not None:
+            self.job_manager.close()
         for dialog in list(self._dialogs.values()):
             dialog.close()
         if self._tray is not None:

@@ -4,6 +4,8 @@ model, how many jobs and lessons run at once, and where the data lives."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 
@@ -23,7 +25,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from coursegen_desktop.core import secrets
 from coursegen_desktop.core.errors import CourseGenError
@@ -31,6 +32,8 @@ from coursegen_desktop.gui import claude, tasks
 from coursegen_desktop.gui.settings import Settings
 
 log = logging.getLogger(__name__)
+
+AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
 
 
 class SettingsDialog(QDialog):
@@ -44,8 +47,9 @@ class SettingsDialog(QDialog):
     key_changed = Signal()
     settings_applied = Signal()
 
-    def __init__(self, settings: Settings, models: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, models: list[str], parent: QWidget | None = None, ask_engine: AskEngine | None = None) -> None:
         super().__init__(parent)
+        self._ask_engine = ask_engine  # the key is checked by the job engine: the window never imports the SDK
         self.setObjectName("SettingsDialog")
         self.setWindowTitle("Settings — CourseGen")
         self._settings = settings
@@ -170,18 +174,17 @@ class SettingsDialog(QDialog):
         self.key_changed.emit()
         self._refresh_key_status()
 
-    @asyncSlot()
-    async def test_key(self) -> None:
-        """Check the typed key (or the saved one) against the API without freezing the window."""
+    def test_key(self) -> None:
+        """Check the typed key (or the saved one) against the API, in the engine, without waiting."""
+        if self._ask_engine is None:
+            self.keyResultLabel.setText("The key can be checked once the history has opened.")
+            return
         self.testKeyButton.setEnabled(False)
         self.keyResultLabel.setText("Testing the key…")
-        try:
-            sentence = await claude.check_key(self.keyEdit.text().strip() or None)
-        except CourseGenError as exc:
-            sentence = exc.message
-        except Exception:  # noqa: BLE001 - one sentence for the user, the details for the log
-            log.exception("checking the API key failed")
-            sentence = "The key could not be checked; details are in the log."
+        self._ask_engine("check_key", self._key_checked, key=self.keyEdit.text().strip())
+
+    def _key_checked(self, reply: dict[str, Any]) -> None:
+        sentence = str(reply.get("sentence") if reply.get("ok") else reply.get("error") or "The key could not be checked.")
         if shiboken6.isValid(self):  # the dialog may have been closed while the check ran
             self.keyResultLabel.setText(sentence)
             self.testKeyButton.setEnabled(True)

@@ -67,7 +67,7 @@ def close_window(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     if manager is not None and manager.active_count:
         manager.shutdown(keep_for_resume=False)
         manager.wait_stopped(10_000)
-    qtbot.waitUntil(lambda: manager is None or not manager._bag, timeout=5000)
+    qtbot.waitUntil(lambda: manager is None or manager.active_count == 0, timeout=5000)
     window.close()
     tasks.wait_for_background(5000)
     if window.store is not None:

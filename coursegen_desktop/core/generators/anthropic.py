@@ -220,6 +220,7 @@ def _sources_for(quotes: list[str], chunks: list[Chunk]) -> list[str]:
 
 def _retirement_date(model: str) -> str | None:
     """The SDK's own table of deprecated models (the SDK would only warn on stderr)."""
+    sdk()  # first import under the lock: a half-imported package raises KeyError/AttributeError
     try:
         from anthropic.resources.messages import DEPRECATED_MODELS
     except ImportError:

@@ -1,0 +1,35 @@
+"""The engine's wire format: JSON Lines over a local socket.
+
+Client → engine, one object per line: `{"cmd": NAME, "id": N, ...arguments}`.
+Engine → client, one object per line, either
+  * a reply to command N: `{"reply": N, "ok": true, ...}` or `{"reply": N, "ok": false, "error": SENTENCE, "kind": KIND}`,
+  * a job event, exactly the core event JSON the CLI prints with `--json` (it has a `"type"`),
+  * an announcement to watching windows: `{"announce": "job", "job_id": ID, "topic": TOPIC}`.
+
+Commands: `ping`, `submit` (job_id, request), `resume` (job_id), `attach` (job_id, after_seq),
+`cancel` (job_id), `stop` (mode "interrupt"|"cancel": every job), `configure` (max_running),
+`jobs`, `watch`, `check_key` (key), `models`, `shutdown`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_LINE = 16 * 1024 * 1024  # a lesson with its text stays far below this
+COMMANDS = ("ping", "submit", "resume", "attach", "cancel", "stop", "configure", "jobs", "watch", "check_key", "models", "shutdown")
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    value = json.loads(line)
+    if not isinstance(value, dict):
+        raise ValueError("a protocol line must be a JSON object")
+    return value
+
+
+def is_event(message: dict[str, Any]) -> bool:
+    return "type" in message and "job_id" in message

@@ -1,0 +1,43 @@
+"""Helpers for tests and benchmarks that drive a real engine process."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from coursegen_desktop.engine.address import socket_path
+from coursegen_desktop.engine.client import EngineConnection, EngineUnavailable
+
+
+def engine_pid(data_dir: Path) -> int | None:
+    """The pid of the engine serving `data_dir`, or None when none answers."""
+    try:
+        connection = EngineConnection.open(socket_path(data_dir))
+    except OSError:
+        return None
+    try:
+        return int(connection.request("ping")["pid"])
+    except EngineUnavailable:
+        return None
+    finally:
+        connection.close()
+
+
+def shut_down_engine(data_dir: Path, timeout_s: float = 15.0) -> None:
+    """Ask the data folder's engine to stop its jobs and exit; wait until its socket is gone."""
+    path = socket_path(data_dir)
+    if not path.exists():
+        return
+    try:
+        connection = EngineConnection.open(path)
+    except OSError:
+        return  # a socket left by a killed engine: nothing listens
+    try:
+        connection.request("shutdown")
+    except EngineUnavailable:
+        pass
+    finally:
+        connection.close()
+    deadline = time.monotonic() + timeout_s
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
