@@ -10,11 +10,12 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QtMsgType, QTimer, Signal, Slot, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QObject, QtMsgType, QTimer, Signal, Slot, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from coursegen_desktop import APP_NAME, __version__
@@ -109,6 +110,18 @@ class SelfTest(QObject):
         self.done.emit(code, line)
 
 
+class FirstPaintProbe(QObject):
+    """`COURSEGEN_STARTUP_PROBE=1`: print the wall-clock time of the window's first paint and quit
+    (benchmarks/bench_engine.py measures process start → window painted with it)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            print(f"painted {time.time():.6f}", flush=True)
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, lambda: os._exit(0))
+        return False
+
+
 def _log_qt_message(kind: QtMsgType, _context: object, message: str) -> None:
     """Qt's own warnings go to the log file, not to a terminal the user never sees."""
     levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.ERROR, QtMsgType.QtFatalMsg: logging.CRITICAL}
@@ -182,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                 window.close()
 
         self_test.done.connect(finish)
+    if os.environ.get("COURSEGEN_STARTUP_PROBE"):
+        probe = FirstPaintProbe(window)
+        window.installEventFilter(probe)
     window.show()
     QTimer.singleShot(0, window.start)  # the window paints first; the history opens after
 

@@ -722,3 +722,20 @@ class _Builder:
 def _count(text: str, pattern: str, default: int) -> int:
     found = re.findall(pattern, text)
     return int(found[-1]) if found else default
+
+
+def main() -> None:
+    """Serve from its own process (benchmarks: the server must not share the window's interpreter).
+
+    `python -m tests.fakes.messages_api DELTA_DELAY WORDS_PER_DELTA LESSON_WORDS` prints the base
+    URL, then serves until stdin closes."""
+    import sys
+
+    delta_delay, words_per_delta, lesson_words = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    with FakeMessagesAPI(delta_delay=delta_delay, words_per_delta=words_per_delta, lesson_words=lesson_words) as api:
+        print(api.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
