@@ -4,11 +4,13 @@ Client → engine, one object per line: `{"cmd": NAME, "id": N, ...arguments}`.
 Engine → client, one object per line, either
   * a reply to command N: `{"reply": N, "ok": true, ...}` or `{"reply": N, "ok": false, "error": SENTENCE, "kind": KIND}`,
   * a job event, exactly the core event JSON the CLI prints with `--json` (it has a `"type"`),
-  * an announcement to watching windows: `{"announce": "job", "job_id": ID, "topic": TOPIC}`.
+  * an announcement to watching windows: `{"announce": "job", "job_id": ID, "topic": TOPIC}` (another
+    client queued a job) or `{"announce": "queue", "job_ids": [...]}` (the waiting order changed).
 
-Commands: `ping`, `submit` (job_id, request), `resume` (job_id), `attach` (job_id, after_seq),
+Commands: `ping`, `submit` (job_id, request, max_running, queued_at), `resume` (job_id, max_running, queued_at), `attach` (job_id, after_seq),
 `cancel` (job_id), `stop` (mode "interrupt"|"cancel": every job), `configure` (max_running),
-`jobs`, `watch`, `check_key` (key), `models`, `shutdown`.
+`reorder` (job_ids: the waiting order), `run_next` (job_id), `jobs`, `watch`, `check_key` (key),
+`models`, `shutdown`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 from typing import Any
 
 MAX_LINE = 16 * 1024 * 1024  # a lesson with its text stays far below this
-COMMANDS = ("ping", "submit", "resume", "attach", "cancel", "stop", "configure", "jobs", "watch", "check_key", "models", "shutdown")
+COMMANDS = ("ping", "submit", "resume", "attach", "cancel", "stop", "configure", "reorder", "run_next", "jobs", "watch", "check_key", "models", "shutdown")
 
 
 def encode(message: dict[str, Any]) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -48,6 +49,7 @@ class JobRunner:
         self._tokens: dict[str, CancelToken] = {}  # queued or running
         self._threads: dict[str, threading.Thread] = {}
         self._topics: dict[str, str] = {}
+        self._queued_at: dict[str, float] = {}  # when the window asked: jobs queue in that order
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -64,23 +66,27 @@ class JobRunner:
     def is_active(self, job_id: str) -> bool:
         return job_id in self._tokens
 
+    def queued(self) -> list[str]:
+        """The waiting jobs, next to start first."""
+        return list(self._queue)
+
     # -- commands -----------------------------------------------------------------------------
 
-    def submit(self, job_id: str, request: CourseRequest) -> None:
+    def submit(self, job_id: str, request: CourseRequest, queued_at: float | None = None) -> None:
         """Write the job (the window made its id) and queue it."""
         if job_id in self._tokens:
             raise AlreadyRunning("This job is already running; wait for it to finish or cancel it first.")
         self.store.create_job(request, job_id)
-        self._claim_and_queue(job_id, request.topic)
+        self._claim_and_queue(job_id, request.topic, queued_at)
 
-    def resume(self, job_id: str) -> None:
+    def resume(self, job_id: str, queued_at: float | None = None) -> None:
         """Queue a failed, cancelled or interrupted job again; it continues from its saved parts."""
         if job_id in self._tokens:
             raise AlreadyRunning("This job is already running; wait for it to finish or cancel it first.")
         record = self.store.get_job(job_id)
         if not record.status.can_resume:
             raise BadInput("Only failed, cancelled or interrupted jobs can be resumed.")
-        self._claim_and_queue(job_id, record.topic)
+        self._claim_and_queue(job_id, record.topic, queued_at)
 
     def cancel(self, job_id: str, *, interrupt: bool = False) -> None:
         """Stop a job as soon as possible; parts already saved stay. A no-op for inactive jobs."""
@@ -97,9 +103,23 @@ class JobRunner:
         for job_id in list(self._queue) + list(self._threads):
             self.cancel(job_id, interrupt=interrupt)
 
+    def reorder(self, job_ids: list[str]) -> None:
+        """Put the waiting jobs in this order; waiting jobs not named keep theirs, after them."""
+        named = [job_id for job_id in dict.fromkeys(job_ids) if job_id in self._queue]
+        rest = [job_id for job_id in self._queue if job_id not in named]
+        self._queue = deque(named + rest)
+        self._on_change()
+
+    def run_next(self, job_id: str) -> None:
+        """Start this waiting job before every other one."""
+        if job_id not in self._queue:
+            raise BadInput("Only a job that is waiting to start can be moved to the front.")
+        self.reorder([job_id])
+
     def set_max_running(self, value: int) -> None:
         self._max_running = max(1, value)
         self._pump()
+        self._on_change()
 
     def join(self, timeout_s: float) -> None:
         """Wait for the job threads (engine shutdown only)."""
@@ -108,11 +128,17 @@ class JobRunner:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _claim_and_queue(self, job_id: str, topic: str) -> None:
+    def _claim_and_queue(self, job_id: str, topic: str, queued_at: float | None) -> None:
+        """Queue in the order the windows asked: two jobs submitted a moment apart travel on two
+        connections and may arrive the other way round."""
         self.store.acquire_job(job_id)
         self._tokens[job_id] = CancelToken()
         self._topics[job_id] = topic
-        self._queue.append(job_id)
+        at = self._queued_at[job_id] = time.time() if queued_at is None else queued_at
+        position = len(self._queue)
+        while position and self._queued_at.get(self._queue[position - 1], 0.0) > at:
+            position -= 1
+        self._queue.insert(position, job_id)
         self._record(JobQueued(job_id=job_id, seq=self.store.last_seq(job_id) + 1, topic=topic))
         self._pump()
         self._on_change()
@@ -128,6 +154,7 @@ class JobRunner:
         """End a job that was still waiting in the queue."""
         self._tokens.pop(job_id, None)
         self._topics.pop(job_id, None)
+        self._queued_at.pop(job_id, None)
         interrupted = status == JobStatus.INTERRUPTED
         message = pipeline.INTERRUPTED_MESSAGE if interrupted else None
         try:
@@ -147,6 +174,7 @@ class JobRunner:
             thread = threading.Thread(target=self._run_job, args=(job_id, self._tokens[job_id]), name=f"job-{job_id[:8]}", daemon=True)
             self._threads[job_id] = thread
             thread.start()
+            self._on_change()
 
     def _run_job(self, job_id: str, token: CancelToken) -> None:
         """The body of a job thread: make the generator, run the pipeline, report the end."""
@@ -180,6 +208,7 @@ class JobRunner:
         self._threads.pop(job_id, None)
         self._tokens.pop(job_id, None)
         self._topics.pop(job_id, None)
+        self._queued_at.pop(job_id, None)
         self.store.release_job(job_id)  # the pipeline releases it too; this covers a failed start
         self._pump()
         self._on_change()

@@ -74,12 +74,14 @@ class EngineServer:
             "ping": self._ping, "submit": self._submit, "resume": self._resume, "attach": self._attach,
             "cancel": self._cancel, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
             "watch": self._watch, "check_key": self._check_key, "models": self._models, "shutdown": self._shutdown,
+            "reorder": self._reorder, "run_next": self._run_next,
         }
+        self._last_queue: list[str] = []
 
     async def serve(self, ready: threading.Event | None = None) -> None:
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        self.runner = JobRunner(self.store, loop, self._deliver, self._factory, self._max_running, on_change=self._check_idle)
+        self.runner = JobRunner(self.store, loop, self._deliver, self._factory, self._max_running, on_change=self._jobs_changed)
         try:
             self.socket_path.unlink()
         except FileNotFoundError:
@@ -179,6 +181,16 @@ class EngineServer:
             if connection.watching and connection is not source:
                 connection.send({"announce": "job", "job_id": job_id, "topic": topic})
 
+    def _jobs_changed(self) -> None:
+        """Tell the windows the waiting order whenever it changes, then check for idleness."""
+        queue = self._jobs_runner.queued()
+        if queue != self._last_queue:
+            self._last_queue = queue
+            for connection in self._connections:
+                if connection.watching:
+                    connection.send({"announce": "queue", "job_ids": queue})
+        self._check_idle()
+
     # -- idle exit ---------------------------------------------------------------------------------
 
     def _check_idle(self) -> None:
@@ -223,9 +235,10 @@ class EngineServer:
         if not job_id:
             raise BadInput("A job id is needed.")
         request = CourseRequest.model_validate(message.get("request"))
+        self._configure(connection, message)  # the window's limit, even if its link is not connected yet
         self._subscribe(connection, job_id)
         try:
-            self._jobs_runner.submit(job_id, request)
+            self._jobs_runner.submit(job_id, request, _float_or_none(message.get("queued_at")))
         except CourseGenError:
             self._subscribers.get(job_id, set()).discard(connection)
             raise
@@ -236,9 +249,10 @@ class EngineServer:
         self._refuse_when_stopping()
         job_id = self.store.resolve_id(str(message.get("job_id") or ""))
         connection.sent_seq[job_id] = self.store.last_seq(job_id)  # the earlier runs' events are history
+        self._configure(connection, message)
         self._subscribe(connection, job_id)
         try:
-            self._jobs_runner.resume(job_id)
+            self._jobs_runner.resume(job_id, _float_or_none(message.get("queued_at")))
         except CourseGenError:
             self._subscribers.get(job_id, set()).discard(connection)
             raise
@@ -272,13 +286,21 @@ class EngineServer:
             self._jobs_runner.set_max_running(int(message["max_running"]))
         return {}
 
+    def _reorder(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        self._jobs_runner.reorder([str(job_id) for job_id in message.get("job_ids") or []])
+        return {"job_ids": self._jobs_runner.queued()}
+
+    def _run_next(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        self._jobs_runner.run_next(str(message.get("job_id") or ""))
+        return {"job_ids": self._jobs_runner.queued()}
+
     def _jobs(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         return {"jobs": self._jobs_runner.active_jobs()}
 
     def _watch(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         """The client is a window: tell it about jobs other clients start, and list what runs."""
         connection.watching = True
-        return {"jobs": self._jobs_runner.active_jobs(), "pid": os.getpid()}
+        return {"jobs": self._jobs_runner.active_jobs(), "queue": self._jobs_runner.queued(), "pid": os.getpid()}
 
     async def _check_key(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         from coursegen_desktop.core import secrets
@@ -304,6 +326,10 @@ class EngineServer:
         self._jobs_runner.stop_all(interrupt=True)
         asyncio.get_running_loop().call_soon(self._check_idle)
         return {}
+
+
+def _float_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _claude_module():  # noqa: ANN202 - the module; imported lazily (the SDK takes a second)

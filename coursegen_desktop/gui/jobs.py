@@ -212,12 +212,14 @@ class EngineLink(QObject):
     Signals:
         connected(object): the engine's active jobs, `[{"job_id", "state", "topic"}]`.
         announced(str, str): another window or process queued a job (id, topic).
+        queue_changed(list): the ids of the jobs waiting to start, next first.
         replied(int, object): the reply (a dict) to a command sent with `send`.
         lost(): the engine went away (or could not be reached).
     """
 
     connected = Signal(object)
     announced = Signal(str, str)
+    queue_changed = Signal(list)
     replied = Signal(int, object)
     lost = Signal()
 
@@ -284,10 +286,13 @@ class EngineLink(QObject):
         while (message := connection.read()) is not None:
             if message.get("reply") == watch:
                 self.connected.emit(message.get("jobs") or [])
+                self.queue_changed.emit(list(message.get("queue") or []))
             elif "reply" in message:
                 self.replied.emit(int(message["reply"] or 0), message)
             elif message.get("announce") == "job":
                 self.announced.emit(str(message.get("job_id")), str(message.get("topic") or ""))
+            elif message.get("announce") == "queue":
+                self.queue_changed.emit(list(message.get("job_ids") or []))
 
 
 class JobManager(QObject):
@@ -302,6 +307,7 @@ class JobManager(QObject):
         job_finished(str): a job's worker stopped (completed, failed, cancelled or detached).
         running_changed(int): the number of running jobs (or of waiting ones) changed.
         problem(str): one sentence for the user (the engine refused a command, or fell back).
+        queue_changed(list): the ids of the jobs waiting to start, next first.
         stopped(): after `shutdown()` or `detach()`, once every job thread has finished.
     """
 
@@ -310,6 +316,7 @@ class JobManager(QObject):
     job_finished = Signal(str)
     running_changed = Signal(int)
     problem = Signal(str)
+    queue_changed = Signal(list)
     stopped = Signal()
 
     def __init__(
@@ -330,6 +337,7 @@ class JobManager(QObject):
         self._states: dict[str, JobStatus] = {}
         self._bag: dict[QThread, QObject] = {}  # kept until QThread.finished
         self._callbacks: dict[int, Reply] = {}
+        self._queue: list[str] = []
         self._link: EngineLink | None = None
         self._shutting_down = False
         self._stopped_sent = False
@@ -361,6 +369,11 @@ class JobManager(QObject):
     def is_queued(self, job_id: str) -> bool:
         return self._states.get(job_id) == JobStatus.QUEUED
 
+    @property
+    def queued_jobs(self) -> list[str]:
+        """The jobs waiting to start, in the engine's order (next first)."""
+        return list(self._queue)
+
     def set_max_running(self, value: int) -> None:
         self._max_running = max(1, value)
         self._ensure_link().send("configure", max_running=self._max_running)
@@ -376,7 +389,8 @@ class JobManager(QObject):
         self._refuse_when_stopping()
         record = JobRecord(id=new_job_id(), topic=request.topic, status=JobStatus.QUEUED, created_at=utc_now(), request=request)
         self.job_added.emit(record)
-        self._follow(record.id, {"cmd": "submit", "job_id": record.id, "request": request.model_dump(mode="json")}, JobStatus.QUEUED)
+        command = {"cmd": "submit", "job_id": record.id, "request": request.model_dump(mode="json"), "max_running": self._max_running, "queued_at": time.time()}
+        self._follow(record.id, command, JobStatus.QUEUED)
         return record
 
     def resume(self, job_id: str, topic: str = "") -> None:
@@ -387,13 +401,21 @@ class JobManager(QObject):
         self._refuse_when_stopping()
         if job_id in self._workers:
             raise AlreadyRunning("This job is already running; wait for it to finish or cancel it first.")
-        self._follow(job_id, {"cmd": "resume", "job_id": job_id}, JobStatus.QUEUED)
+        self._follow(job_id, {"cmd": "resume", "job_id": job_id, "max_running": self._max_running, "queued_at": time.time()}, JobStatus.QUEUED)
 
     def cancel(self, job_id: str) -> None:
         """Stop a job as soon as possible; returns at once. A no-op when the job is not active."""
         worker = self._workers.get(job_id)
         if worker is not None:
             worker.send("cancel", job_id=job_id)
+
+    def reorder(self, job_ids: list[str]) -> None:
+        """Change the order in which waiting jobs start (the engine answers with `queue_changed`)."""
+        self._ensure_link().send("reorder", job_ids=job_ids)
+
+    def run_next(self, job_id: str) -> None:
+        """Start this waiting job before every other one."""
+        self.call("run_next", lambda reply: None if reply.get("ok") else self.problem.emit(str(reply.get("error"))), job_id=job_id)
 
     def call(self, cmd: str, on_reply: Reply, **arguments: Any) -> None:
         """Ask the engine something (`check_key`, `models`); `on_reply(dict)` runs on the GUI thread."""
@@ -451,6 +473,7 @@ class JobManager(QObject):
             link = EngineLink(self._connect)
             link.connected.connect(self._on_connected)
             link.announced.connect(self._on_announced)
+            link.queue_changed.connect(self._on_queue_changed)
             link.replied.connect(self._on_replied)
             link.lost.connect(self._on_link_lost)
             link.send("configure", max_running=self._max_running)
@@ -490,6 +513,14 @@ class JobManager(QObject):
             return
         self._follow(job_id, {"cmd": "attach", "job_id": job_id, "after_seq": 0}, state)
 
+    @Slot(list)
+    def _on_queue_changed(self, job_ids: list[str]) -> None:
+        self._queue = job_ids
+        for job_id in job_ids:
+            if job_id in self._states:
+                self._states[job_id] = JobStatus.QUEUED
+        self.queue_changed.emit(list(job_ids))
+
     @Slot(int, object)
     def _on_replied(self, number: int, message: dict[str, Any]) -> None:
         callback = self._callbacks.pop(number, None)
@@ -500,6 +531,7 @@ class JobManager(QObject):
     def _on_link_lost(self) -> None:
         """The engine went away: the next command starts a new one (workers report their jobs)."""
         self._link = None
+        self._on_queue_changed([])
         for number in list(self._callbacks):
             self._callbacks.pop(number)(dict(ENGINE_GONE_REPLY))
 

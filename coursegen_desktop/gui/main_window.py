@@ -43,6 +43,7 @@ from coursegen_desktop.gui.icons import app_icon
 from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
 from coursegen_desktop.gui.new_course_form import NewCourseForm
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
+from coursegen_desktop.gui.queue_panel import QueuePanel
 from coursegen_desktop.gui.settings import Settings
 from coursegen_desktop.gui.widgets import MessageBar
 
@@ -156,6 +157,8 @@ class MainWindow(QMainWindow):
         history_title.setFont(bold)
         history_layout.addWidget(history_title)
         history_layout.addWidget(self.filterEdit)
+        self.queuePanel = QueuePanel(self._topic_of)
+        history_layout.addWidget(self.queuePanel)
         history_layout.addWidget(self.historyView, 1)
 
         self.courseView = CourseView()
@@ -199,6 +202,7 @@ class MainWindow(QMainWindow):
         self.progressAction = action(jobs, "Show &progress", lambda: self._for_selected(self.show_progress))
         self.resumeAction = action(jobs, "&Resume", lambda: self._for_selected(self.resume_job))
         self.cancelAction = action(jobs, "&Cancel", lambda: self._for_selected(self.cancel_job))
+        self.runNextAction = action(jobs, "Run &next", lambda: self._for_selected(self.run_next, single=True))
         self.deleteAction = action(jobs, "&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
         self.deleteAction.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.historyView.addAction(self.deleteAction)
@@ -245,6 +249,7 @@ class MainWindow(QMainWindow):
         manager.running_changed.connect(self._update_running_label)
         manager.problem.connect(lambda sentence: self.show_message(sentence, "warning"))
         self.job_manager = manager
+        self.queuePanel.set_manager(manager)
         manager.start()  # the engine starts (or is found) in the background: the first job starts warm
         if self._has_key:
             self._fetch_models()
@@ -355,6 +360,14 @@ class MainWindow(QMainWindow):
             self.show_message(exc.message, "warning")
             return
         self.show_progress(job_id)
+
+    def run_next(self, job_id: str) -> None:
+        if self.job_manager is not None:
+            self.job_manager.run_next(job_id)
+
+    def _topic_of(self, job_id: str) -> str:
+        record = self.history_model.record(job_id)
+        return record.topic if record is not None else ""
 
     def cancel_job(self, job_id: str) -> None:
         if self.job_manager is not None:
@@ -474,6 +487,7 @@ class MainWindow(QMainWindow):
         self.progressAction.setEnabled(bool(records))
         self.resumeAction.setEnabled(any(record.status.can_resume and not busy for record, busy in zip(records, active, strict=True)))
         self.cancelAction.setEnabled(any(active))
+        self.runNextAction.setEnabled(len(records) == 1 and manager is not None and records[0].id in manager.queued_jobs[1:])
         self.deleteAction.setEnabled(bool(records) and not all(active))
         self.exportAction.setEnabled(len(records) == 1 and records[0].status == JobStatus.COMPLETED)
 
@@ -482,7 +496,7 @@ class MainWindow(QMainWindow):
             return
         self._update_job_actions()
         menu = QMenu(self)
-        menu.addActions([self.openAction, self.progressAction, self.resumeAction, self.cancelAction])
+        menu.addActions([self.openAction, self.progressAction, self.resumeAction, self.cancelAction, self.runNextAction])
         menu.addSeparator()
         menu.addActions([self.exportAction, self.deleteAction])
         menu.popup(self.historyView.viewport().mapToGlobal(pos))
