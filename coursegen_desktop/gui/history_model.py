@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem
 
+from coursegen_desktop.core.event_dispatch import dispatch, handles
 from coursegen_desktop.core.events import (
     Event,
     JobCancelled,
@@ -29,7 +30,7 @@ from coursegen_desktop.core.events import (
     JobStarted,
     Progress,
 )
-from coursegen_desktop.core.models import JobRecord, JobStatus
+from coursegen_desktop.core.models import JobRecord, JobStatus, Usage
 from coursegen_desktop.gui.job_state import format_duration
 from coursegen_desktop.gui.tasks import assert_gui_thread
 
@@ -153,33 +154,52 @@ class HistoryModel(QAbstractTableModel):
         row = self._row_of.get(event.job_id)
         if row is None:
             return
-        record = self._records[row]
-        update: dict[str, object] = {}
-        if isinstance(event, Progress):
-            if event.percent > record.percent:  # ticks repaint one cell, at most twice a second
-                self._records[row] = record.model_copy(update={"percent": event.percent})
-                self._ticked.add(event.job_id)
-                if not self._tick_timer.isActive():
-                    self._tick_timer.start()
+        update: dict[str, object] | None = dispatch(self, event)
+        if not update:
             return
-        elif isinstance(event, JobQueued):
-            update = {"status": JobStatus.QUEUED, "error_message": None}
-        elif isinstance(event, JobStarted):
-            update = {"status": JobStatus.RUNNING, "started_at": record.started_at or event.at, "error_message": None}
-            self._run_started[event.job_id] = event.at
-            self._clock.start()
-        elif isinstance(event, JobCompleted):
-            update = {"status": JobStatus.COMPLETED, "percent": 100.0, "course_title": event.title, "usage": event.usage, "run_seconds": event.duration_s}
-        elif isinstance(event, (JobFailed, JobCancelled)):
-            status = JobStatus.FAILED if isinstance(event, JobFailed) else JobStatus.CANCELLED
-            update = {"status": status, "usage": event.usage, "run_seconds": self._duration(record) or 0.0}
-            update["error_message"] = event.message if isinstance(event, JobFailed) else None
-        else:
-            return
-        if update.get("status") not in (None, JobStatus.RUNNING):
+        if update.get("status") != JobStatus.RUNNING:
             self._run_started.pop(event.job_id, None)
-        self._records[row] = record.model_copy(update=update)
+        self._records[row] = self._records[row].model_copy(update=update)
         self._changed(row)
+
+    # -- one handler per event type: each returns the fields of the row that change -------------
+
+    @handles(Progress)
+    def _on_progress(self, event: Progress) -> None:
+        row = self._row_of[event.job_id]
+        record = self._records[row]
+        if event.percent > record.percent:  # ticks repaint one cell, at most twice a second
+            self._records[row] = record.model_copy(update={"percent": event.percent})
+            self._ticked.add(event.job_id)
+            if not self._tick_timer.isActive():
+                self._tick_timer.start()
+
+    @handles(JobQueued)
+    def _on_queued(self, event: JobQueued) -> dict[str, object]:
+        return {"status": JobStatus.QUEUED, "error_message": None}
+
+    @handles(JobStarted)
+    def _on_started(self, event: JobStarted) -> dict[str, object]:
+        record = self._records[self._row_of[event.job_id]]
+        self._run_started[event.job_id] = event.at
+        self._clock.start()
+        return {"status": JobStatus.RUNNING, "started_at": record.started_at or event.at, "error_message": None}
+
+    @handles(JobCompleted)
+    def _on_completed(self, event: JobCompleted) -> dict[str, object]:
+        return {"status": JobStatus.COMPLETED, "percent": 100.0, "course_title": event.title, "usage": event.usage, "run_seconds": event.duration_s}
+
+    @handles(JobFailed)
+    def _on_failed(self, event: JobFailed) -> dict[str, object]:
+        return self._stopped(event.job_id, JobStatus.FAILED, event.usage) | {"error_message": event.message}
+
+    @handles(JobCancelled)
+    def _on_cancelled(self, event: JobCancelled) -> dict[str, object]:
+        return self._stopped(event.job_id, JobStatus.CANCELLED, event.usage) | {"error_message": None}
+
+    def _stopped(self, job_id: str, status: JobStatus, usage: Usage) -> dict[str, object]:
+        record = self._records[self._row_of[job_id]]
+        return {"status": status, "usage": usage, "run_seconds": self._duration(record) or 0.0}
 
     # -- helpers ------------------------------------------------------------------------------------
 
