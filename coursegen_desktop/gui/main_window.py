@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.job_manager: JobManager | None = None
         self._dialogs: dict[str, ProgressDialog] = {}
-        self._has_key = False
+        self._has_key: bool | None = None  # None until the key lookup has answered
+        self._waiting_request: CourseRequest | None = None  # a Generate that waits for that answer
         self._models: list[str] = list(claude.FALLBACK_MODELS)
         self._close_ready = False
         self._tray: QSystemTrayIcon | None = None
@@ -233,7 +234,13 @@ class MainWindow(QMainWindow):
         self.show_message(error.message if isinstance(error, CourseGenError) else "The history could not be read; details are in the log.", "error")
 
     def refresh_key_status(self) -> None:
-        tasks.run_in_background(claude.key_status, on_done=self._key_status, owner=self)
+        """Look the key up again; a Generate pressed meanwhile waits for the answer."""
+        self._has_key = None
+        tasks.run_in_background(claude.key_status, on_done=self._key_status, on_error=self._key_lookup_failed, owner=self)
+
+    def _key_lookup_failed(self, error: Exception) -> None:
+        log.warning("the API key lookup failed", exc_info=error)
+        self._key_status(claude.KeyStatus(False, None, False, None))
 
     def _key_status(self, status: claude.KeyStatus) -> None:
         self._has_key = status.has_key
@@ -247,10 +254,14 @@ class MainWindow(QMainWindow):
         self.form.set_models(self._models, has_key=status.has_key, default=self.settings.default_model)
         if status.has_key:
             tasks.run_in_background(claude.fetch_models, on_done=self._models_fetched, owner=self)
+        waiting, self._waiting_request = self._waiting_request, None
+        if waiting is not None:
+            self.form.set_waiting("")
+            self.generate(waiting)
 
     def _models_fetched(self, models: list[str]) -> None:
         self._models = models or self._models
-        self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
+        self.form.set_models(self._models, has_key=bool(self._has_key), default=self.settings.default_model)
 
     def show_message(self, text: str, kind: str = "info", key: str = "") -> MessageBar:
         """A non-blocking message above the content (store notices, errors, first-run help)."""
@@ -264,6 +275,10 @@ class MainWindow(QMainWindow):
     def generate(self, request: CourseRequest) -> None:
         if self.job_manager is None:
             self.form.show_error("The history is still opening; try again in a moment.")
+            return
+        if self._has_key is None:  # the key lookup has not answered yet: never say "no key" early
+            self._waiting_request = request
+            self.form.set_waiting("Checking for an API key…")
             return
         if request.generator == GeneratorKind.CLAUDE and not self._has_key:
             self.form.show_error("Claude needs an API key: add one in Settings, or choose the offline generator.")
@@ -410,7 +425,7 @@ class MainWindow(QMainWindow):
     def _settings_applied(self) -> None:
         if self.job_manager is not None:
             self.job_manager.set_max_running(self.settings.max_jobs)
-        self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
+        self.form.set_models(self._models, has_key=bool(self._has_key), default=self.settings.default_model)
 
     def show_about(self) -> None:
         from coursegen_desktop.gui.about import AboutDialog

@@ -266,6 +266,11 @@ class NewCourseForm(QWidget):
 
     # -- generate ---------------------------------------------------------------------------------------
 
+    def set_waiting(self, text: str) -> None:
+        """Show that a pressed Generate waits for something (text), or end that state ("")."""
+        self.generateButton.setText(text or "Generate course")
+        self.generateButton.setEnabled(not text)
+
     def show_error(self, sentence: str) -> None:
         self.errorLabel.setText(sentence)
         self.errorLabel.setVisible(bool(sentence))
