@@ -25,6 +25,7 @@ from pathlib import Path
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import AlreadyRunning, NotFound, StorageError, storage_error_from_os
 from coursegen_desktop.core.events import AnyEvent, Event, Progress
+from coursegen_desktop.core.history import PAGE_SIZE, HistoryPage, HistoryQuery, PageCursor, fold
 from coursegen_desktop.core.job_locks import JobLocks
 from coursegen_desktop.core.models import (
     Course,
@@ -98,6 +99,12 @@ MIGRATIONS: tuple[str, ...] = (
         recorded_at REAL NOT NULL,
         PRIMARY KEY (job_id, step)
     ) WITHOUT ROWID;
+    """,
+    # History paging: one covering index serves the newest-first pages and the filter scans
+    # (status, topic, title) without reading the wide rows; it replaces jobs_created_at.
+    """
+    CREATE INDEX jobs_history ON jobs(created_at, id, status, topic, course_title);
+    DROP INDEX IF EXISTS jobs_created_at;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -229,6 +236,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
+                conn.create_function("fold", 1, fold, deterministic=True)
             except sqlite3.OperationalError as exc:
                 raise storage_error_from_os(exc, "the history database") from None
             except sqlite3.DatabaseError:
@@ -359,6 +367,34 @@ class Store:
             except ValueError:
                 log.warning("job %s: its history row cannot be read; not listed", row[0], exc_info=True)
         return jobs
+
+    def history_page(self, query: HistoryQuery | None = None, after: PageCursor | None = None, limit: int = PAGE_SIZE) -> HistoryPage:
+        """One newest-first page of the jobs `query` selects, starting after `after`.
+
+        The rows are picked on the covering `jobs_history` index, then only the page's rows are
+        read; a damaged row is left out (and logged) so it cannot hide the others.
+        """
+        where, params = (query or HistoryQuery()).where()
+        if after is not None:
+            where += " AND (created_at, id) < (?, ?)"
+            params += [after.created_at, after.job_id]
+        keys = self._conn.execute(
+            f"SELECT id, created_at FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, limit + 1)
+        ).fetchall()
+        more, keys = len(keys) > limit, keys[:limit]
+        rows = {
+            row[0]: row
+            for row in self._conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id IN ({', '.join('?' * len(keys))})", [job_id for job_id, _ in keys]
+            )
+        }
+        records = []
+        for job_id, _ in keys:
+            try:
+                records.append(_job_from_row(rows[job_id]))
+            except (KeyError, ValueError):  # deleted meanwhile, or damaged
+                log.warning("job %s: its history row cannot be read; not listed", job_id, exc_info=True)
+        return HistoryPage(records, PageCursor(keys[-1][1], keys[-1][0]) if more else None)
 
     def mark_running(self, job_id: str) -> None:
         now = time.time()

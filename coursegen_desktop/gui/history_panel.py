@@ -1,5 +1,9 @@
 """The history panel: the job table, its filter, and the actions on the selected jobs.
 
+The table pages through the whole history (see `history_model`); the filter (words of the
+topic or title, a status, a time span) is applied by the store in SQL, a moment after the user
+stops typing.
+
 The panel knows the history and the selection; what an action does to a job (open its course,
 show its progress, resume, cancel, export) belongs to the window, which listens to the
 `*_requested` signals. Deleting is done here, as it only touches the history.
@@ -9,34 +13,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMenu,
-    QMessageBox,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QTableView, QVBoxLayout, QWidget
 
+from coursegen_desktop.core.history import HistoryQuery
 from coursegen_desktop.core.models import JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
-from coursegen_desktop.gui.history_model import (
-    PROGRESS,
-    STARTED,
-    HistoryFilterModel,
-    HistoryModel,
-    JobRole,
-    ProgressDelegate,
-)
+from coursegen_desktop.gui.history_model import PROGRESS, STATUS_TEXT, HistoryModel, JobRole, ProgressDelegate
 
 log = logging.getLogger(__name__)
+
+FILTER_DELAY_MS = 250
+DATE_SPANS: tuple[tuple[str, int | None], ...] = (
+    ("Any time", None), ("Today", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 12 months", 365),
+)
 
 
 class HistoryPanel(QWidget):
@@ -44,8 +38,10 @@ class HistoryPanel(QWidget):
     open_requested(str), progress_requested(str), resume_requested(str), cancel_requested(str),
     export_requested(str): the user asked for this on a job (by id).
     job_deleted(str): a job left the history.
+    loaded(): the first page of the history (or of a new filter) is in the table.
     status_message(str): a short note for the status bar.
-    action_failed(object): an exception from a history action, for the window to explain.
+    action_failed(object): an exception from a history action, for the window to explain
+        (`model.load_failed` reports a page that could not be read).
     """
 
     open_requested = Signal(str)
@@ -54,6 +50,7 @@ class HistoryPanel(QWidget):
     cancel_requested = Signal(str)
     export_requested = Signal(str)
     job_deleted = Signal(str)
+    loaded = Signal()
     status_message = Signal(str)
     action_failed = Signal(object)
 
@@ -63,22 +60,34 @@ class HistoryPanel(QWidget):
         self.store: Store | None = None
         self.is_active: Callable[[str], bool] = lambda job_id: False  # the window plugs in its job manager
         self.model = HistoryModel(self)
-        self.proxy = HistoryFilterModel(self)
-        self.proxy.setSourceModel(self.model)
+        self.model.page_loaded.connect(self._page_loaded)
 
         self.filterEdit = QLineEdit()
         self.filterEdit.setObjectName("filterEdit")
-        self.filterEdit.setPlaceholderText("Filter the history…")
+        self.filterEdit.setPlaceholderText("Filter by topic or title…")
         self.filterEdit.setClearButtonEnabled(True)
-        self.filterEdit.textChanged.connect(self.proxy.set_filter_text)
+        self.statusCombo = QComboBox()
+        self.statusCombo.setObjectName("statusFilterCombo")
+        self.statusCombo.addItem("Any status", None)
+        for status, text in STATUS_TEXT.items():
+            self.statusCombo.addItem(text, status)
+        self.dateCombo = QComboBox()
+        self.dateCombo.setObjectName("dateFilterCombo")
+        for text, days in DATE_SPANS:
+            self.dateCombo.addItem(text, days)
+        self._filter_timer = QTimer(self)  # one query when the user stops typing, not one per key
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.filterEdit.textChanged.connect(self._filter_timer.start)
+        self.statusCombo.currentIndexChanged.connect(self.apply_filter)
+        self.dateCombo.currentIndexChanged.connect(self.apply_filter)
         self.historyView = QTableView()
         self.historyView.setObjectName("historyView")
-        self.historyView.setModel(self.proxy)
+        self.historyView.setModel(self.model)
         self.historyView.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.historyView))
         self.historyView.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.historyView.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.historyView.setSortingEnabled(True)
-        self.historyView.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)
         self.historyView.verticalHeader().hide()
         self.historyView.setAlternatingRowColors(True)
         self.historyView.setWordWrap(False)
@@ -100,7 +109,11 @@ class HistoryPanel(QWidget):
         bold.setPointSizeF(bold.pointSizeF() * 1.2)
         title.setFont(bold)
         layout.addWidget(title)
-        layout.addWidget(self.filterEdit)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filterEdit, 1)
+        filters.addWidget(self.statusCombo)
+        filters.addWidget(self.dateCombo)
+        layout.addLayout(filters)
         layout.addWidget(self.historyView, 1)
         self._build_actions()
 
@@ -130,7 +143,24 @@ class HistoryPanel(QWidget):
     # -- the history ------------------------------------------------------------------------------
 
     def set_store(self, store: Store) -> None:
+        """Start showing this history (its first page is read in the background)."""
         self.store = store
+        self.model.set_store(store)
+
+    def query(self) -> HistoryQuery:
+        """The filter the user has set."""
+        days = self.dateCombo.currentData()
+        since = None if days is None else datetime.now(timezone.utc) - timedelta(days=days)
+        status = self.statusCombo.currentData()  # Qt hands the enum back as its string value
+        return HistoryQuery(text=self.filterEdit.text().strip(), status=JobStatus(status) if status else None, since=since)
+
+    def apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.model.set_query(self.query())
+
+    def _page_loaded(self, first: bool) -> None:
+        if first:
+            self.loaded.emit()
 
     def record(self, job_id: str) -> JobRecord | None:
         return self.model.record(job_id)

@@ -30,7 +30,7 @@ from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import CourseGenError, NotFound
 from coursegen_desktop.core.events import Event, JobCompleted, JobFailed
 from coursegen_desktop.core.generators.factory import make_generator
-from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
+from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import claude, tasks
 from coursegen_desktop.gui.course_view import CourseView
@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
     """Signals:
     store_ready(): the history database is open and `job_manager` exists.
     store_failed(str): the history database cannot be used (one sentence).
-    history_loaded(): the past jobs are in the history table.
+    history_loaded(): the first page of past jobs (or of a new filter) is in the history table.
     closed(): the window accepted its close (all job threads have stopped).
     """
 
@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
         self.history.job_deleted.connect(self._deleted)
         self.history.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.history.action_failed.connect(self._action_failed)
+        self.history.loaded.connect(self.history_loaded)
+        self.history.model.load_failed.connect(self._history_failed)
         self.history_model = self.history.model
         self.historyView = self.history.historyView
         self.filterEdit = self.history.filterEdit
@@ -216,7 +218,6 @@ class MainWindow(QMainWindow):
             self.show_message(notice, "warning")
         self._update_running_label()
         self.store_ready.emit()
-        tasks.run_in_background(store.list_jobs, on_done=self._history_read, on_error=self._history_failed, owner=self)
 
     def _store_failed(self, error: Exception) -> None:
         sentence = error.message if isinstance(error, CourseGenError) else "The history database could not be opened; details are in the log."
@@ -226,11 +227,9 @@ class MainWindow(QMainWindow):
         self.show_message(sentence, "error")
         self.store_failed.emit(sentence)
 
-    def _history_read(self, records: list[JobRecord]) -> None:
-        self.history_model.add_records(records)
-        self.history_loaded.emit()
-
     def _history_failed(self, error: Exception) -> None:
+        if not isinstance(error, CourseGenError):
+            log.error("reading the history failed", exc_info=error)
         self.show_message(error.message if isinstance(error, CourseGenError) else "The history could not be read; details are in the log.", "error")
 
     def refresh_key_status(self) -> None:
