@@ -17,13 +17,14 @@ from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QMenu, QMessageBox, QTableView, QVBoxLayout, QWidget
 
 from coursegen_desktop.core.history import HistoryQuery
 from coursegen_desktop.core.models import JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.history_model import PROGRESS, STATUS_TEXT, HistoryModel, JobRole, ProgressDelegate
+from coursegen_desktop.gui.widgets import heading
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,7 @@ class HistoryPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("History")
-        bold = title.font()
-        bold.setBold(True)
-        bold.setPointSizeF(bold.pointSizeF() * 1.2)
-        title.setFont(bold)
-        layout.addWidget(title)
+        layout.addWidget(heading("History"))
         filters = QHBoxLayout()
         filters.addWidget(self.filterEdit, 1)
         filters.addWidget(self.statusCombo)
