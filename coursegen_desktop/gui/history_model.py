@@ -201,9 +201,9 @@ class HistoryModel(QAbstractTableModel):
         self.endInsertRows()
 
     def update_record(self, record: JobRecord) -> None:
-        """Replace a job's record with a fresher one from the store (not shown: added on top)."""
+        """Replace a job's record with a fresher one from the store. A job not shown stays out:
+        the filter leaves it out, or its page is not read yet (it will be read fresh)."""
         if record.id not in self._where:
-            self.add_records([record])
             return
         if record.status != JobStatus.RUNNING:
             self._run_started.pop(record.id, None)
