@@ -1,4 +1,5 @@
-# CourseGen Desktop — `make run` starts the app, `make test` runs every test.
+# CourseGen Desktop — `make run` starts the app, `make test` runs every behavioural test (about two
+# minutes on two cores); `make package` builds the installable bundle and `make package-check` checks one.
 # Each target creates .venv on its own and installs what it needs; nothing is installed by hand.
 
 PYTHON ?= python3
@@ -15,7 +16,7 @@ XCB_LIBS := libxcb-cursor.so.0:libxcb-cursor0 libxkbcommon-x11.so.0:libxkbcommon
 BASE_LIBS := libEGL.so.1:libegl1 libGL.so.1:libgl1 libfontconfig.so.1:libfontconfig1 \
 	libglib-2.0.so.0:libglib2.0-0 libdbus-1.so.3:libdbus-1-3 libxkbcommon.so.0:libxkbcommon0
 
-.PHONY: run test self-test screenshots bench package check-python check-base-libs check-xcb-libs clean
+.PHONY: run test self-test screenshots bench package package-check check-python check-base-libs check-xcb-libs clean
 
 run: $(STAMP_RUN) check-base-libs
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
@@ -28,8 +29,10 @@ run: $(STAMP_RUN) check-base-libs
 		$(MAKE) --no-print-directory check-xcb-libs && $(VENV)/bin/coursegen-desktop; \
 	fi
 
+# Two workers: every test has its own data folder (tests/conftest.py), so they can run side by side.
+# Wall-clock figures are not asserted here: they are measured by `make bench` (benchmarks/).
 test: $(STAMP_TEST) check-base-libs
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2
 
 self-test: $(STAMP_RUN) check-base-libs
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/coursegen-desktop --self-test
@@ -40,9 +43,14 @@ screenshots: $(STAMP_TEST) check-base-libs
 bench: $(STAMP_TEST)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done
 
-package: $(STAMP_TEST) check-base-libs
-	$(PY) -m pip install -q "pyinstaller>=6.10"
+package: $(STAMP_RUN) check-base-libs
+	$(PY) -m pip install -q -e '.[package]'
 	bash packaging/build_linux.sh
+
+# Build the bundle in a temporary folder and run its self-test (CI runs this after `make test`).
+package-check: $(STAMP_RUN) check-base-libs
+	$(PY) -m pip install -q -e '.[package]'
+	$(PY) packaging/check_bundle.py
 
 $(STAMP_RUN): pyproject.toml | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

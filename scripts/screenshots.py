@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from coursegen_desktop.core.generators.base import GenerationContext, TextSink  # noqa: E402
 from coursegen_desktop.core.generators.factory import make_generator  # noqa: E402
 from coursegen_desktop.core.models import CourseRequest, JobStatus, Lesson, LessonPlan, ModulePlan, make_request  # noqa: E402
+from coursegen_desktop.gui.history_model import JobRole  # noqa: E402
 from coursegen_desktop.gui.main_window import MainWindow  # noqa: E402
 from coursegen_desktop.gui.tasks import MainThreadGC  # noqa: E402
 
@@ -140,7 +141,9 @@ def shoot(window: MainWindow, out: Path) -> None:
     dialog.logToggle.setChecked(False)
     dialog.move(window.geometry().center() - dialog.rect().center())
 
-    done_job = next(record for record in window.history_model._records if record.status == JobStatus.COMPLETED and len(record.request.material) > 1)
+    model = window.history_model
+    records = [model.index(row, 0).data(JobRole) for row in range(model.rowCount())]
+    done_job = next(record for record in records if record.status == JobStatus.COMPLETED and len(record.request.material) > 1)
     window.open_course(done_job.id)
     wait_for(lambda: window.courseView.job_id == done_job.id and window.courseView.outlineTree.topLevelItemCount() > 0, "the course")
     window.courseView.select("lesson", window.courseView._loaded.outline.modules[0].lessons[1].id)  # type: ignore[union-attr]

@@ -2,8 +2,9 @@
 
 One connection per thread (SQLite connections must not be shared across threads), WAL so the
 GUI can read while workers write, a busy timeout so two processes share the file safely, and
-`PRAGMA user_version` forward migrations. A job is "owned" by the process holding its lock file;
-a `running` job whose lock nobody holds was left by a dead process and becomes `interrupted`.
+`PRAGMA user_version` forward migrations. A job is run by the process holding its lock file
+(`JobLocks`); a `running` job whose lock nobody holds was left by a dead process and becomes
+`interrupted`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import AlreadyRunning, NotFound, StorageError, storage_error_from_os
 from coursegen_desktop.core.events import AnyEvent, Event, Progress
+from coursegen_desktop.core.history import PAGE_SIZE, HistoryPage, HistoryQuery, PageCursor, fold
+from coursegen_desktop.core.job_locks import JobLocks
 from coursegen_desktop.core.models import (
     Course,
     CourseRequest,
@@ -99,6 +100,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, step)
     ) WITHOUT ROWID;
     """,
+    # History paging: one covering index serves the newest-first pages and the filter scans
+    # (status, topic, title) without reading the wide rows; it replaces jobs_created_at.
+    """
+    CREATE INDEX jobs_history ON jobs(created_at, id, status, topic, course_title);
+    DROP INDEX IF EXISTS jobs_created_at;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)
@@ -147,11 +154,11 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.locks_dir = self.path.parent / "locks"
+        self.locks = JobLocks(self.locks_dir)
         self.notices: list[str] = []  # one-sentence messages for the user (e.g. a corrupt DB was kept aside)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self._held_locks: dict[str, FileLock] = {}
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -229,6 +236,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
+                conn.create_function("fold", 1, fold, deterministic=True)
             except sqlite3.OperationalError as exc:
                 raise storage_error_from_os(exc, "the history database") from None
             except sqlite3.DatabaseError:
@@ -248,9 +256,7 @@ class Store:
                     pass
             self._connections.clear()
         self._local = threading.local()
-        for lock in list(self._held_locks.values()):
-            lock.release(force=True)
-        self._held_locks.clear()
+        self.locks.release_all()
 
     def close_thread_connection(self) -> None:
         """Close the calling thread's connection; a job thread calls this before it ends."""
@@ -286,44 +292,16 @@ class Store:
     # -- job ownership ------------------------------------------------------------------------
 
     def acquire_job(self, job_id: str) -> None:
-        """Claim a job for this process; refuse when another process or window already runs it."""
-        if job_id in self._held_locks:
-            raise AlreadyRunning()
-        lock = FileLock(self.locks_dir / f"{job_id}.lock", is_singleton=False)
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise AlreadyRunning() from None
-        except OSError as exc:
-            raise storage_error_from_os(exc, "the job lock") from None
-        self._held_locks[job_id] = lock
+        """Claim a job for this process; refuse when this or another process already runs it."""
+        self.locks.acquire(job_id)
 
     def release_job(self, job_id: str) -> None:
-        lock = self._held_locks.pop(job_id, None)
-        if lock is not None:
-            lock.release(force=True)
-            try:
-                os.unlink(lock.lock_file)
-            except OSError:
-                pass
-
-    def is_owned_elsewhere(self, job_id: str) -> bool:
-        if job_id in self._held_locks:
-            return True
-        lock = FileLock(self.locks_dir / f"{job_id}.lock", is_singleton=False)
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return True
-        except OSError:
-            return False
-        lock.release(force=True)
-        return False
+        self.locks.release(job_id)
 
     def recover_interrupted(self) -> list[str]:
         """Mark jobs left queued/running by a process that no longer exists as interrupted."""
         rows = self._conn.execute("SELECT id FROM jobs WHERE status IN ('running', 'queued')").fetchall()
-        recovered = [job_id for (job_id,) in rows if not self.is_owned_elsewhere(job_id)]
+        recovered = [job_id for (job_id,) in rows if not self.locks.is_held(job_id)]
         now = time.time()
         if recovered:
             with self._write("the job history"):
@@ -390,6 +368,34 @@ class Store:
                 log.warning("job %s: its history row cannot be read; not listed", row[0], exc_info=True)
         return jobs
 
+    def history_page(self, query: HistoryQuery | None = None, after: PageCursor | None = None, limit: int = PAGE_SIZE) -> HistoryPage:
+        """One newest-first page of the jobs `query` selects, starting after `after`.
+
+        The rows are picked on the covering `jobs_history` index, then only the page's rows are
+        read; a damaged row is left out (and logged) so it cannot hide the others.
+        """
+        where, params = (query or HistoryQuery()).where()
+        if after is not None:
+            where += " AND (created_at, id) < (?, ?)"
+            params += [after.created_at, after.job_id]
+        keys = self._conn.execute(
+            f"SELECT id, created_at FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, limit + 1)
+        ).fetchall()
+        more, keys = len(keys) > limit, keys[:limit]
+        rows = {
+            row[0]: row
+            for row in self._conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id IN ({', '.join('?' * len(keys))})", [job_id for job_id, _ in keys]
+            )
+        }
+        records = []
+        for job_id, _ in keys:
+            try:
+                records.append(_job_from_row(rows[job_id]))
+            except (KeyError, ValueError):  # deleted meanwhile, or damaged
+                log.warning("job %s: its history row cannot be read; not listed", job_id, exc_info=True)
+        return HistoryPage(records, PageCursor(keys[-1][1], keys[-1][0]) if more else None)
+
     def mark_running(self, job_id: str) -> None:
         now = time.time()
         with self._write("the job's state"):
@@ -428,7 +434,7 @@ class Store:
             )
 
     def delete_job(self, job_id: str) -> None:
-        if self.is_owned_elsewhere(job_id):
+        if self.locks.is_held(job_id):
             raise AlreadyRunning("This job is still running; cancel it before deleting it.")
         with self._write("the deletion"):
             if self._conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount == 0:

@@ -1,25 +1,21 @@
-"""The job history table: a model holding `JobRecord`s, a filter proxy and a progress delegate.
+"""The job history table: a paged model of `JobRecord`s, newest first, and a progress delegate.
 
-New jobs arrive with `beginInsertRows`, progress ticks with `dataChanged` for their row: never a
-model reset, which would lose the selection and the scroll position.
+The store is never read whole: the first page of the current `HistoryQuery` is fetched when the
+store or the filter is set, and the next one whenever the view scrolls to the end (Qt's
+`canFetchMore`/`fetchMore`). Each page is read on a pool thread (`tasks`), so the GUI thread
+never runs the SQL. New jobs arrive at the top with `beginInsertRows`, progress ticks with
+`dataChanged` for their row: only a new filter resets the model.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem
 
+from coursegen_desktop.core.event_dispatch import dispatch, handles
 from coursegen_desktop.core.events import (
     Event,
     JobCancelled,
@@ -29,13 +25,15 @@ from coursegen_desktop.core.events import (
     JobStarted,
     Progress,
 )
-from coursegen_desktop.core.models import JobRecord, JobStatus
+from coursegen_desktop.core.history import PAGE_SIZE, HistoryPage, HistoryQuery, PageCursor
+from coursegen_desktop.core.models import JobRecord, JobStatus, Usage
+from coursegen_desktop.core.store import Store
+from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.job_state import format_duration
 from coursegen_desktop.gui.tasks import assert_gui_thread
 
 TICK_MS = 500
 JobRole = Qt.ItemDataRole.UserRole + 1
-SortRole = Qt.ItemDataRole.UserRole + 2
 
 COLUMNS = ("Topic", "Status", "Progress", "Started", "Duration", "Cost")
 TOPIC, STATUS, PROGRESS, STARTED, DURATION, COST = range(len(COLUMNS))
@@ -56,12 +54,30 @@ def _now() -> datetime:
 
 
 class HistoryModel(QAbstractTableModel):
-    """Rows are jobs, newest appended last (the proxy sorts); `JobRole` returns the record."""
+    """Rows are jobs, newest first; `JobRole` returns the record.
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    Signals:
+        page_loaded(bool): a page of the current query arrived; True for its first page.
+        load_failed(object): a page could not be read (the exception).
+    """
+
+    page_loaded = Signal(bool)
+    load_failed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
-        self._records: list[JobRecord] = []
-        self._row_of: dict[str, int] = {}
+        self.page_size = page_size
+        self._store: Store | None = None
+        self._query = HistoryQuery()
+        self._generation = 0  # a page fetched for an older query or store is dropped
+        self._cursor: PageCursor | None = None  # where the next page starts
+        self._more = False
+        self._fetching = False
+        # Rows: `_added` holds jobs submitted since the query was set (newest last; shown on top,
+        # newest first), `_paged` the pages read from the store, in order.
+        self._added: list[JobRecord] = []
+        self._paged: list[JobRecord] = []
+        self._where: dict[str, tuple[bool, int]] = {}  # job id -> (in _added, index in that list)
         self._run_started: dict[str, datetime] = {}  # running jobs: when this run began
         self._clock = QTimer(self)  # running durations tick once a second
         self._clock.setInterval(1000)
@@ -77,7 +93,7 @@ class HistoryModel(QAbstractTableModel):
     # -- Qt model API ---------------------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._records)
+        return 0 if parent.isValid() else len(self._added) + len(self._paged)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -90,14 +106,12 @@ class HistoryModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        record = self._records[index.row()]
+        record = self._at(index.row())
         column = index.column()
         if role == JobRole:
             return record
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(record, column)
-        if role == SortRole:
-            return self._sort_key(record, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STATUS and record.error_message:
                 return record.error_message
@@ -107,82 +121,189 @@ class HistoryModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:
+        return not parent.isValid() and self._more and not self._fetching
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:
+        if self.canFetchMore(parent):
+            self._fetch()
+
+    # -- the query ------------------------------------------------------------------------------
+
+    @property
+    def query(self) -> HistoryQuery:
+        return self._query
+
+    @property
+    def loading(self) -> bool:
+        """True while a page is being read."""
+        return self._fetching
+
+    def set_store(self, store: Store) -> None:
+        self._store = store
+        self.set_query(self._query)
+
+    def set_query(self, query: HistoryQuery) -> None:
+        """Show the jobs `query` selects, from its first page (the one reset of this model)."""
+        assert_gui_thread()
+        self.beginResetModel()
+        self._query = query
+        self._generation += 1
+        self._added, self._paged, self._where = [], [], {}
+        self._cursor, self._more, self._fetching = None, self._store is not None, False
+        self.endResetModel()
+        if self._store is not None:
+            self._fetch()
+
+    def _fetch(self) -> None:
+        assert self._store is not None
+        self._fetching = True
+        generation, first = self._generation, self._cursor is None
+        tasks.run_in_background(
+            self._store.history_page, self._query, self._cursor, self.page_size,
+            on_done=lambda page: self._page_read(page, generation, first),
+            on_error=lambda error: self._page_failed(error, generation),
+            owner=self,
+        )
+
+    def _page_read(self, page: HistoryPage, generation: int, first: bool) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self._cursor, self._more = page.next, page.next is not None
+        new = [record for record in page.records if record.id not in self._where]
+        if new:
+            start = self.rowCount()
+            self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
+            for record in new:
+                self._where[record.id] = (False, len(self._paged))
+                self._paged.append(record)
+            self.endInsertRows()
+        self.page_loaded.emit(first)
+
+    def _page_failed(self, error: Exception, generation: int) -> None:
+        if generation == self._generation:
+            self._fetching, self._more = False, False
+            self.load_failed.emit(error)
+
     # -- updates -----------------------------------------------------------------------------------
 
     def add_records(self, records: list[JobRecord]) -> None:
-        """Append jobs not shown yet (the history load, or a job submitted while it loaded)."""
+        """Put new jobs on top (a job just submitted) when the current filter selects them."""
         assert_gui_thread()
-        new = [record for record in records if record.id not in self._row_of]
+        new = [record for record in records if record.id not in self._where and self._query.matches(record)]
         if not new:
             return
-        first = len(self._records)
-        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-        for record in new:
-            self._row_of[record.id] = len(self._records)
-            self._records.append(record)
+        self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+        for record in reversed(new):  # the first given ends on top
+            self._where[record.id] = (True, len(self._added))
+            self._added.append(record)
         self.endInsertRows()
 
     def update_record(self, record: JobRecord) -> None:
-        """Replace a job's record with a fresher one from the store."""
-        row = self._row_of.get(record.id)
-        if row is None:
-            self.add_records([record])
+        """Replace a job's record with a fresher one from the store. A job not shown stays out:
+        the filter leaves it out, or its page is not read yet (it will be read fresh)."""
+        if record.id not in self._where:
             return
         if record.status != JobStatus.RUNNING:
             self._run_started.pop(record.id, None)
-        self._records[row] = record
-        self._changed(row)
+        self._replace(record)
 
     def remove_job(self, job_id: str) -> None:
-        row = self._row_of.get(job_id)
-        if row is None:
+        if job_id not in self._where:
             return
+        row = self._row(job_id)
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._records[row]
-        self._row_of = {record.id: number for number, record in enumerate(self._records)}
+        self._added = [record for record in self._added if record.id != job_id]
+        self._paged = [record for record in self._paged if record.id != job_id]
+        self._where = {record.id: (True, number) for number, record in enumerate(self._added)}
+        self._where.update({record.id: (False, number) for number, record in enumerate(self._paged)})
         self._run_started.pop(job_id, None)
         self.endRemoveRows()
 
     def record(self, job_id: str) -> JobRecord | None:
-        row = self._row_of.get(job_id)
-        return None if row is None else self._records[row]
+        where = self._where.get(job_id)
+        if where is None:
+            return None
+        added, number = where
+        return (self._added if added else self._paged)[number]
+
+    def row_of(self, job_id: str) -> int | None:
+        """The row showing this job, or None when it is not loaded."""
+        return self._row(job_id) if job_id in self._where else None
 
     def apply_event(self, event: Event) -> None:
         """Fold one live event into its job's row (status, percent, cost)."""
         assert_gui_thread()
-        row = self._row_of.get(event.job_id)
-        if row is None:
+        record = self.record(event.job_id)
+        if record is None:  # not loaded (an older page) or not selected by the filter
             return
-        record = self._records[row]
-        update: dict[str, object] = {}
-        if isinstance(event, Progress):
-            if event.percent > record.percent:  # ticks repaint one cell, at most twice a second
-                self._records[row] = record.model_copy(update={"percent": event.percent})
-                self._ticked.add(event.job_id)
-                if not self._tick_timer.isActive():
-                    self._tick_timer.start()
+        update: dict[str, object] | None = dispatch(self, event)
+        if not update:
             return
-        elif isinstance(event, JobQueued):
-            update = {"status": JobStatus.QUEUED, "error_message": None}
-        elif isinstance(event, JobStarted):
-            update = {"status": JobStatus.RUNNING, "started_at": record.started_at or event.at, "error_message": None}
-            self._run_started[event.job_id] = event.at
-            self._clock.start()
-        elif isinstance(event, JobCompleted):
-            update = {"status": JobStatus.COMPLETED, "percent": 100.0, "course_title": event.title, "usage": event.usage, "run_seconds": event.duration_s}
-        elif isinstance(event, (JobFailed, JobCancelled)):
-            interrupted = isinstance(event, JobCancelled) and event.interrupted
-            status = JobStatus.FAILED if isinstance(event, JobFailed) else JobStatus.INTERRUPTED if interrupted else JobStatus.CANCELLED
-            update = {"status": status, "usage": event.usage, "run_seconds": self._duration(record) or 0.0}
-            update["error_message"] = event.message if isinstance(event, JobFailed) or interrupted else None
-        else:
-            return
-        if update.get("status") not in (None, JobStatus.RUNNING):
+        if update.get("status") != JobStatus.RUNNING:
             self._run_started.pop(event.job_id, None)
-        self._records[row] = record.model_copy(update=update)
-        self._changed(row)
+        self._replace(record.model_copy(update=update))
+
+    # -- one handler per event type: each returns the fields of the row that change -------------
+
+    @handles(Progress)
+    def _on_progress(self, event: Progress) -> None:
+        record = self.record(event.job_id)
+        if record is not None and event.percent > record.percent:  # ticks repaint one cell, at most twice a second
+            self._store_record(record.model_copy(update={"percent": event.percent}))
+            self._ticked.add(event.job_id)
+            if not self._tick_timer.isActive():
+                self._tick_timer.start()
+
+    @handles(JobQueued)
+    def _on_queued(self, event: JobQueued) -> dict[str, object]:
+        return {"status": JobStatus.QUEUED, "error_message": None}
+
+    @handles(JobStarted)
+    def _on_started(self, event: JobStarted) -> dict[str, object]:
+        record = self.record(event.job_id)
+        assert record is not None
+        self._run_started[event.job_id] = event.at
+        self._clock.start()
+        return {"status": JobStatus.RUNNING, "started_at": record.started_at or event.at, "error_message": None}
+
+    @handles(JobCompleted)
+    def _on_completed(self, event: JobCompleted) -> dict[str, object]:
+        return {"status": JobStatus.COMPLETED, "percent": 100.0, "course_title": event.title, "usage": event.usage, "run_seconds": event.duration_s}
+
+    @handles(JobFailed)
+    def _on_failed(self, event: JobFailed) -> dict[str, object]:
+        return self._stopped(event.job_id, JobStatus.FAILED, event.usage) | {"error_message": event.message}
+
+    @handles(JobCancelled)
+    def _on_cancelled(self, event: JobCancelled) -> dict[str, object]:
+        if event.interrupted:  # a closing app or a dead engine stopped it: Resume continues it
+            return self._stopped(event.job_id, JobStatus.INTERRUPTED, event.usage) | {"error_message": event.message}
+        return self._stopped(event.job_id, JobStatus.CANCELLED, event.usage) | {"error_message": None}
+
+    def _stopped(self, job_id: str, status: JobStatus, usage: Usage) -> dict[str, object]:
+        record = self.record(job_id)
+        assert record is not None
+        return {"status": status, "usage": usage, "run_seconds": self._duration(record) or 0.0}
 
     # -- helpers ------------------------------------------------------------------------------------
+
+    def _at(self, row: int) -> JobRecord:
+        added = len(self._added)
+        return self._added[added - 1 - row] if row < added else self._paged[row - added]
+
+    def _row(self, job_id: str) -> int:
+        added, number = self._where[job_id]
+        return len(self._added) - 1 - number if added else len(self._added) + number
+
+    def _store_record(self, record: JobRecord) -> None:
+        added, number = self._where[record.id]
+        (self._added if added else self._paged)[number] = record
+
+    def _replace(self, record: JobRecord) -> None:
+        self._store_record(record)
+        self._changed(self._row(record.id))
 
     def _changed(self, row: int) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
@@ -190,7 +311,7 @@ class HistoryModel(QAbstractTableModel):
     def _repaint_ticks(self) -> None:
         ticked, self._ticked = self._ticked, set()
         for job_id in ticked:
-            row = self._row_of.get(job_id)
+            row = self.row_of(job_id)
             if row is not None:
                 index = self.index(row, PROGRESS)
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
@@ -200,7 +321,7 @@ class HistoryModel(QAbstractTableModel):
             self._clock.stop()
             return
         for job_id in self._run_started:
-            row = self._row_of.get(job_id)
+            row = self.row_of(job_id)
             if row is not None:
                 index = self.index(row, DURATION)
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
@@ -227,40 +348,6 @@ class HistoryModel(QAbstractTableModel):
             cost = record.usage.cost_usd
             return f"${cost:.2f}" if cost >= 0.005 else ("<$0.01" if cost > 0 else "—")
         return ""
-
-    def _sort_key(self, record: JobRecord, column: int) -> object:
-        if column == PROGRESS:
-            return record.percent
-        if column == STARTED:
-            return (record.started_at or record.created_at).timestamp()
-        if column == DURATION:
-            return self._duration(record) or 0.0
-        if column == COST:
-            return record.usage.cost_usd
-        return self._display(record, column).casefold()
-
-
-class HistoryFilterModel(QSortFilterProxyModel):
-    """Sorts with `SortRole` and filters on topic, status and course title (case-insensitive)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SortRole)
-        self.setDynamicSortFilter(True)
-        self._words: list[str] = []
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if not self._words:
-            return True
-        record = self.sourceModel().index(source_row, 0, source_parent).data(JobRole)
-        haystack = f"{record.topic} {STATUS_TEXT[record.status]} {record.course_title or ''}".casefold()
-        return all(word in haystack for word in self._words)
-
-    def set_filter_text(self, text: str) -> None:
-        """Show only jobs whose topic, status or title contain every typed word."""
-        self.beginFilterChange()
-        self._words = text.casefold().split()
-        self.endFilterChange()
 
 
 class ProgressDelegate(QStyledItemDelegate):

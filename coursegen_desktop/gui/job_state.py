@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from coursegen_desktop.core.event_dispatch import dispatch, handles
 from coursegen_desktop.core.events import (
     Event,
     JobCancelled,
@@ -77,19 +78,19 @@ class JobViewState:
         if event.seq and event.seq <= self.last_seq:
             return False
         self.last_seq = max(self.last_seq, event.seq)
-        handler = getattr(self, f"_on_{type(event).__name__}", None)
-        if handler is not None:
-            handler(event)
+        dispatch(self, event)
         return True
 
     # -- one handler per event type -------------------------------------------------------------
 
-    def _on_JobQueued(self, event: JobQueued) -> None:
+    @handles(JobQueued)
+    def _on_queued(self, event: JobQueued) -> None:
         self.topic = event.topic
         self.status, self.error, self.resumable, self.eta_s = JobStatus.QUEUED, "", False, None
         self._log(event, f"Queued: {event.topic}")
 
-    def _on_JobStarted(self, event: JobStarted) -> None:
+    @handles(JobStarted)
+    def _on_started(self, event: JobStarted) -> None:
         self.status = JobStatus.RUNNING
         self.steps = _fresh_steps()
         self.error, self.resumable, self.eta_s = "", False, None
@@ -99,27 +100,32 @@ class JobViewState:
         else:
             self._log(event, f"Started with {who}")
 
-    def _on_StepStarted(self, event: StepStarted) -> None:
+    @handles(StepStarted)
+    def _on_step_started(self, event: StepStarted) -> None:
         step = self.steps[event.index]
         step.status, step.started_at, step.duration_s = StepStatus.RUNNING, event.at, None
         self._log(event, f"Step {event.index + 1} of {len(self.steps)}: {event.label}")
 
-    def _on_StepCompleted(self, event: StepCompleted) -> None:
+    @handles(StepCompleted)
+    def _on_step_completed(self, event: StepCompleted) -> None:
         step = self.steps[event.index]
         step.status, step.duration_s = StepStatus.DONE, event.duration_s
         self._log(event, f"Done: {step.label} ({format_duration(event.duration_s)})")
 
-    def _on_TopicStarted(self, event: TopicStarted) -> None:
+    @handles(TopicStarted)
+    def _on_topic_started(self, event: TopicStarted) -> None:
         self.titles[event.lesson_id] = event.title
         self.current_topic = event.title
         self.lessons_total = event.total
         self._log(event, f"Writing lesson {event.index} of {event.total}: {event.title}")
 
-    def _on_TopicCompleted(self, event: TopicCompleted) -> None:
+    @handles(TopicCompleted)
+    def _on_topic_completed(self, event: TopicCompleted) -> None:
         self.lessons_done, self.lessons_total = event.done, event.total
         self._log(event, f"Lesson written: {event.title} ({event.done} of {event.total})")
 
-    def _on_Progress(self, event: Progress) -> None:
+    @handles(Progress)
+    def _on_progress(self, event: Progress) -> None:
         self.percent = max(self.percent, event.percent)
         self.eta_s = event.eta_s
         self.message = event.message
@@ -127,22 +133,26 @@ class JobViewState:
             self.preview = event.preview
             self.current_topic = self.titles.get(event.lesson_id or "", self.current_topic)
 
-    def _on_Retrying(self, event: Retrying) -> None:
+    @handles(Retrying)
+    def _on_retrying(self, event: Retrying) -> None:
         self._log(event, f"{event.reason.rstrip('.')}; trying again in {format_duration(event.delay_s)} (attempt {event.attempt})")
 
-    def _on_JobCompleted(self, event: JobCompleted) -> None:
+    @handles(JobCompleted)
+    def _on_completed(self, event: JobCompleted) -> None:
         self.status, self.percent, self.eta_s = JobStatus.COMPLETED, 100.0, None
         self.course_title = event.title
         self.current_topic = ""
         self._log(event, f"Course ready: {event.title} ({format_duration(event.duration_s)})")
 
-    def _on_JobFailed(self, event: JobFailed) -> None:
+    @handles(JobFailed)
+    def _on_failed(self, event: JobFailed) -> None:
         self.status, self.eta_s = JobStatus.FAILED, None
         self.error, self.resumable = event.message, event.resumable
         self._stop_running(StepStatus.FAILED)
         self._log(event, f"Failed: {event.message}")
 
-    def _on_JobCancelled(self, event: JobCancelled) -> None:
+    @handles(JobCancelled)
+    def _on_cancelled(self, event: JobCancelled) -> None:
         self.status, self.eta_s, self.resumable = JobStatus.INTERRUPTED if event.interrupted else JobStatus.CANCELLED, None, True
         if event.interrupted:
             self.error = event.message

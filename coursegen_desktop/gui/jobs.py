@@ -28,6 +28,7 @@ from coursegen_desktop.core.models import CourseRequest, JobRecord, JobStatus, u
 from coursegen_desktop.core.store import Store, new_job_id
 from coursegen_desktop.engine import protocol
 from coursegen_desktop.engine.client import EngineConnection, EngineUnavailable, starter
+from coursegen_desktop.gui import tasks
 
 if TYPE_CHECKING:
     from coursegen_desktop.core.generators.base import Generator
@@ -182,7 +183,7 @@ class JobWorker(QObject):
     def _engine_still_holds_job(self) -> bool:
         deadline = time.monotonic() + LOST_CHECK_S
         while time.monotonic() < deadline:
-            if not self._store.is_owned_elsewhere(self.job_id):
+            if not self._store.locks.is_held(self.job_id):
                 return False
             time.sleep(0.05)
         return True
@@ -506,6 +507,9 @@ class JobManager(QObject):
 
     @Slot(str, str)
     def _on_announced(self, job_id: str, topic: str) -> None:
+        """Another window or process queued a job: show it here too, and follow it."""
+        if job_id not in self._workers:
+            tasks.run_in_background(self.store.get_job, job_id, on_done=self.job_added.emit, on_error=lambda error: None, owner=self)
         self._adopt(job_id, topic, JobStatus.QUEUED)
 
     def _adopt(self, job_id: str, topic: str, state: JobStatus) -> None:

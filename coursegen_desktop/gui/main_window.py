@@ -8,24 +8,19 @@ user actions into manager calls and events into views.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
     QSystemTrayIcon,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,11 +29,11 @@ from coursegen_desktop import APP_NAME
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import CourseGenError, NotFound
 from coursegen_desktop.core.events import Event, JobCompleted, JobFailed
-from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
+from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import claude, tasks
 from coursegen_desktop.gui.course_view import CourseView
-from coursegen_desktop.gui.history_model import PROGRESS, STARTED, HistoryFilterModel, HistoryModel, JobRole, ProgressDelegate
+from coursegen_desktop.gui.history_panel import HistoryPanel
 from coursegen_desktop.gui.icons import app_icon
 from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
 from coursegen_desktop.gui.new_course_form import NewCourseForm
@@ -69,7 +64,7 @@ class MainWindow(QMainWindow):
     """Signals:
     store_ready(): the history database is open and `job_manager` exists.
     store_failed(str): the history database cannot be used (one sentence).
-    history_loaded(): the past jobs are in the history table.
+    history_loaded(): the first page of past jobs (or of a new filter) is in the history table.
     closed(): the window accepted its close (all job threads have stopped).
     """
 
@@ -88,7 +83,8 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.job_manager: JobManager | None = None
         self._dialogs: dict[str, ProgressDialog] = {}
-        self._has_key = False
+        self._has_key: bool | None = None  # None until the key lookup has answered
+        self._waiting_request: CourseRequest | None = None  # a Generate that waits for that answer
         self._models: list[str] = list(claude.FALLBACK_MODELS)
         self._close_ready = False
         self._tray: QSystemTrayIcon | None = None
@@ -119,53 +115,29 @@ class MainWindow(QMainWindow):
         self.topicEdit = self.form.topicEdit
         self.generateButton = self.form.generateButton
 
-        self.history_model = HistoryModel(self)
-        self.history_proxy = HistoryFilterModel(self)
-        self.history_proxy.setSourceModel(self.history_model)
-        self.filterEdit = QLineEdit()
-        self.filterEdit.setObjectName("filterEdit")
-        self.filterEdit.setPlaceholderText("Filter the history…")
-        self.filterEdit.setClearButtonEnabled(True)
-        self.filterEdit.textChanged.connect(self.history_proxy.set_filter_text)
-        self.historyView = QTableView()
-        self.historyView.setObjectName("historyView")
-        self.historyView.setModel(self.history_proxy)
-        self.historyView.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.historyView))
-        self.historyView.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.historyView.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.historyView.setSortingEnabled(True)
-        self.historyView.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)
-        self.historyView.verticalHeader().hide()
-        self.historyView.setAlternatingRowColors(True)
-        self.historyView.setWordWrap(False)
-        header = self.historyView.horizontalHeader()
-        header.setMinimumSectionSize(60)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(PROGRESS, QHeaderView.ResizeMode.Fixed)
-        self.historyView.setColumnWidth(PROGRESS, 120)
-        self.historyView.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.historyView.customContextMenuRequested.connect(self._history_menu)
-        self.historyView.doubleClicked.connect(self._history_activated)
-        history = QWidget()
-        history_layout = QVBoxLayout(history)
-        history_layout.setContentsMargins(0, 0, 0, 0)
-        history_title = QLabel("History")
-        bold = history_title.font()
-        bold.setBold(True)
-        bold.setPointSizeF(bold.pointSizeF() * 1.2)
-        history_title.setFont(bold)
-        history_layout.addWidget(history_title)
-        history_layout.addWidget(self.filterEdit)
+        self.history = HistoryPanel()
+        self.history.open_requested.connect(self.open_course)
+        self.history.progress_requested.connect(self.show_progress)
+        self.history.resume_requested.connect(self.resume_job)
+        self.history.cancel_requested.connect(self.cancel_job)
+        self.history.export_requested.connect(self.export_job)
+        self.history.job_deleted.connect(self._deleted)
+        self.history.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.history.action_failed.connect(self._action_failed)
+        self.history.loaded.connect(self.history_loaded)
+        self.history.model.load_failed.connect(self._history_failed)
+        self.history_model = self.history.model
+        self.historyView = self.history.historyView
+        self.filterEdit = self.history.filterEdit
         self.queuePanel = QueuePanel(self._topic_of)
-        history_layout.addWidget(self.queuePanel)
-        history_layout.addWidget(self.historyView, 1)
+        self.history.insert_above_table(self.queuePanel)
+        self.history.run_next_requested.connect(self.run_next)
 
         self.courseView = CourseView()
         self.courseView.export_requested.connect(self.export_job)
         self.rightSplitter = QSplitter(Qt.Orientation.Vertical)
         self.rightSplitter.setObjectName("rightSplitter")
-        self.rightSplitter.addWidget(history)
+        self.rightSplitter.addWidget(self.history)
         self.rightSplitter.addWidget(self.courseView)
         self.rightSplitter.setStretchFactor(1, 2)
         self.mainSplitter = QSplitter(Qt.Orientation.Horizontal)
@@ -196,18 +168,12 @@ class MainWindow(QMainWindow):
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         jobs = self.menuBar().addMenu("&Jobs")
-        self.openAction = action(jobs, "&Open course", lambda: self._for_selected(self.open_course, single=True), "Return")
-        self.openAction.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.historyView.addAction(self.openAction)
-        self.progressAction = action(jobs, "Show &progress", lambda: self._for_selected(self.show_progress))
-        self.resumeAction = action(jobs, "&Resume", lambda: self._for_selected(self.resume_job))
-        self.cancelAction = action(jobs, "&Cancel", lambda: self._for_selected(self.cancel_job))
-        self.runNextAction = action(jobs, "Run &next", lambda: self._for_selected(self.run_next, single=True))
-        self.deleteAction = action(jobs, "&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
-        self.deleteAction.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.historyView.addAction(self.deleteAction)
-        self.exportAction = action(jobs, "&Export…", lambda: self._for_selected(self.export_job, single=True))
-        jobs.aboutToShow.connect(self._update_job_actions)
+        for act in self.history.job_actions():
+            if act is None:
+                jobs.addSeparator()
+            else:
+                jobs.addAction(act)
+        jobs.aboutToShow.connect(self.history.update_actions)
 
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "&About CourseGen Desktop", self.show_about, "F1")
@@ -249,6 +215,9 @@ class MainWindow(QMainWindow):
         manager.running_changed.connect(self._update_running_label)
         manager.problem.connect(lambda sentence: self.show_message(sentence, "warning"))
         self.job_manager = manager
+        self.history.is_active = manager.is_active
+        self.history.is_waiting = lambda job_id: job_id in manager.queued_jobs[1:]
+        self.history.set_store(store)
         self.queuePanel.set_manager(manager)
         manager.start()  # the engine starts (or is found) in the background: the first job starts warm
         if self._has_key:
@@ -258,7 +227,6 @@ class MainWindow(QMainWindow):
             self.show_message(notice, "warning")
         self._update_running_label()
         self.store_ready.emit()
-        tasks.run_in_background(store.list_jobs, on_done=self._history_read, on_error=self._history_failed, owner=self)
 
     def _store_failed(self, error: Exception) -> None:
         sentence = error.message if isinstance(error, CourseGenError) else "The history database could not be opened; details are in the log."
@@ -268,15 +236,19 @@ class MainWindow(QMainWindow):
         self.show_message(sentence, "error")
         self.store_failed.emit(sentence)
 
-    def _history_read(self, records: list[JobRecord]) -> None:
-        self.history_model.add_records(records)
-        self.history_loaded.emit()
-
     def _history_failed(self, error: Exception) -> None:
+        if not isinstance(error, CourseGenError):
+            log.error("reading the history failed", exc_info=error)
         self.show_message(error.message if isinstance(error, CourseGenError) else "The history could not be read; details are in the log.", "error")
 
     def refresh_key_status(self) -> None:
-        tasks.run_in_background(claude.key_status, on_done=self._key_status, owner=self)
+        """Look the key up again; a Generate pressed meanwhile waits for the answer."""
+        self._has_key = None
+        tasks.run_in_background(claude.key_status, on_done=self._key_status, on_error=self._key_lookup_failed, owner=self)
+
+    def _key_lookup_failed(self, error: Exception) -> None:
+        log.warning("the API key lookup failed", exc_info=error)
+        self._key_status(claude.KeyStatus(False, None, False, None))
 
     def _key_status(self, status: claude.KeyStatus) -> None:
         self._has_key = status.has_key
@@ -290,6 +262,10 @@ class MainWindow(QMainWindow):
         self.form.set_models(self._models, has_key=status.has_key, default=self.settings.default_model)
         if status.has_key and self.job_manager is not None:
             self._fetch_models()
+        waiting, self._waiting_request = self._waiting_request, None
+        if waiting is not None:
+            self.form.set_waiting("")
+            self.generate(waiting)
 
     def _fetch_models(self) -> None:
         """The models the key may use, listed by the engine (the window never loads the SDK)."""
@@ -299,7 +275,7 @@ class MainWindow(QMainWindow):
     def _models_fetched(self, reply: dict[str, object]) -> None:
         models = reply.get("models") if reply.get("ok") else None
         self._models = list(models) if isinstance(models, list) and models else self._models
-        self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
+        self.form.set_models(self._models, has_key=bool(self._has_key), default=self.settings.default_model)
 
     def show_message(self, text: str, kind: str = "info", key: str = "") -> MessageBar:
         """A non-blocking message above the content (store notices, errors, first-run help)."""
@@ -313,6 +289,10 @@ class MainWindow(QMainWindow):
     def generate(self, request: CourseRequest) -> None:
         if self.job_manager is None:
             self.form.show_error("The history is still opening; try again in a moment.")
+            return
+        if self._has_key is None:  # the key lookup has not answered yet: never say "no key" early
+            self._waiting_request = request
+            self.form.set_waiting("Checking for an API key…")
             return
         if request.generator == GeneratorKind.CLAUDE and not self._has_key:
             self.form.show_error("Claude needs an API key: add one in Settings, or choose the offline generator.")
@@ -373,25 +353,7 @@ class MainWindow(QMainWindow):
         if self.job_manager is not None:
             self.job_manager.cancel(job_id)
 
-    def delete_selected(self) -> None:
-        job_ids = self._selected_job_ids()  # resolved before the question: rows may move meanwhile
-        if not job_ids or self.store is None or self.job_manager is None:
-            return
-        active = [job_id for job_id in job_ids if self.job_manager.is_active(job_id)]
-        job_ids = [job_id for job_id in job_ids if job_id not in active]
-        if active:
-            self.statusBar().showMessage("Running jobs are not deleted; cancel them first.", 6000)
-        if not job_ids:
-            return
-        what = "this job and its course" if len(job_ids) == 1 else f"these {len(job_ids)} jobs and their courses"
-        answer = QMessageBox.question(self, "Delete from history", f"Delete {what} from the history? This cannot be undone.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        for job_id in job_ids:
-            tasks.run_in_background(self.store.delete_job, job_id, on_done=lambda _r, j=job_id: self._deleted(j), on_error=self._action_failed, owner=self)
-
     def _deleted(self, job_id: str) -> None:
-        self.history_model.remove_job(job_id)
         if self.courseView.job_id == job_id:
             self.courseView.clear()
 
@@ -467,48 +429,6 @@ class MainWindow(QMainWindow):
         text = "No jobs running" if running == 0 else ("1 job running" if running == 1 else f"{running} jobs running")
         self.runningLabel.setText(text + (f", {waiting} waiting" if waiting else ""))
 
-    # -- history selection ------------------------------------------------------------------------
-
-    def _selected_job_ids(self) -> list[str]:
-        rows = self.historyView.selectionModel().selectedRows() if self.historyView.selectionModel() else []
-        return [index.data(JobRole).id for index in rows]
-
-    def _for_selected(self, act: Callable[[str], object], single: bool = False) -> None:
-        job_ids = self._selected_job_ids()
-        for job_id in job_ids[:1] if single else job_ids:
-            act(job_id)
-
-    def _update_job_actions(self) -> None:
-        records = [self.history_model.record(job_id) for job_id in self._selected_job_ids()]
-        records = [record for record in records if record is not None]
-        manager = self.job_manager
-        active = [manager is not None and manager.is_active(record.id) for record in records]
-        self.openAction.setEnabled(len(records) == 1)
-        self.progressAction.setEnabled(bool(records))
-        self.resumeAction.setEnabled(any(record.status.can_resume and not busy for record, busy in zip(records, active, strict=True)))
-        self.cancelAction.setEnabled(any(active))
-        self.runNextAction.setEnabled(len(records) == 1 and manager is not None and records[0].id in manager.queued_jobs[1:])
-        self.deleteAction.setEnabled(bool(records) and not all(active))
-        self.exportAction.setEnabled(len(records) == 1 and records[0].status == JobStatus.COMPLETED)
-
-    def _history_menu(self, pos: QPoint) -> None:
-        if not self._selected_job_ids():
-            return
-        self._update_job_actions()
-        menu = QMenu(self)
-        menu.addActions([self.openAction, self.progressAction, self.resumeAction, self.cancelAction, self.runNextAction])
-        menu.addSeparator()
-        menu.addActions([self.exportAction, self.deleteAction])
-        menu.popup(self.historyView.viewport().mapToGlobal(pos))
-
-    def _history_activated(self, index: QModelIndex) -> None:
-        record: JobRecord = index.data(JobRole)
-        if record.status == JobStatus.COMPLETED:
-            self.open_course(record.id)
-        else:
-            self.show_progress(record.id)
-            self.open_course(record.id)
-
     # -- other actions ------------------------------------------------------------------------------
 
     def new_course(self) -> None:
@@ -527,7 +447,7 @@ class MainWindow(QMainWindow):
     def _settings_applied(self) -> None:
         if self.job_manager is not None:
             self.job_manager.set_max_running(self.settings.max_jobs)
-        self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
+        self.form.set_models(self._models, has_key=bool(self._has_key), default=self.settings.default_model)
 
     def show_about(self) -> None:
         from coursegen_desktop.gui.about import AboutDialog

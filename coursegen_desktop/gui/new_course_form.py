@@ -31,6 +31,7 @@ from coursegen_desktop.core.models import CourseRequest, GeneratorKind, Level, m
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.claude import FALLBACK_MODELS, OFFLINE_LABEL
 from coursegen_desktop.gui.resources import sample_material
+from coursegen_desktop.gui.widgets import heading
 
 LANGUAGES = ("English", "Deutsch", "Français", "Español", "Italiano", "Português", "Nederlands", "Polski", "日本語", "中文")
 ERROR_STYLE = "color: #c5221f;"
@@ -106,12 +107,7 @@ class NewCourseForm(QWidget):
         self.setObjectName("newCourseForm")
         self._checking = 0
         layout = QVBoxLayout(self)
-        heading = QLabel("New course")
-        font = heading.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        heading.setFont(font)
-        layout.addWidget(heading)
+        layout.addWidget(heading("New course"))
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -265,6 +261,11 @@ class NewCourseForm(QWidget):
         return self._checking > 0
 
     # -- generate ---------------------------------------------------------------------------------------
+
+    def set_waiting(self, text: str) -> None:
+        """Show that a pressed Generate waits for something (text), or end that state ("")."""
+        self.generateButton.setText(text or "Generate course")
+        self.generateButton.setEnabled(not text)
 
     def show_error(self, sentence: str) -> None:
         self.errorLabel.setText(sentence)

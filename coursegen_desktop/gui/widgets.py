@@ -13,6 +13,16 @@ STYLES = {
 }
 
 
+def heading(text: str) -> QLabel:
+    """A section title (bold, a fifth larger), as over the new-course form and the history."""
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.2)
+    label.setFont(font)
+    return label
+
+
 class MessageBar(QFrame):
     """A dismissable, non-blocking message above the window's content, with optional buttons."""
 

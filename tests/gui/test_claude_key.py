@@ -3,6 +3,7 @@ generator and SDK against the local fake Messages API (Settings' key test: tests
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +66,48 @@ def test_settings_save_key_never_shows_it_again(qtbot, tmp_path: Path, monkeypat
     with qtbot.waitSignal(dialog.settings_applied, timeout=1000):
         dialog._apply()
     assert (Settings().max_jobs, Settings().lesson_concurrency) == (3, 2)
+
+
+@pytest.fixture
+def slow_key_lookup(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The key lookup (a keychain can take seconds) answers only when the test says so."""
+    from coursegen_desktop.gui import claude
+
+    answer = threading.Event()
+    real = claude.key_status
+
+    def slow() -> claude.KeyStatus:
+        answer.wait(20)
+        return real()
+
+    monkeypatch.setattr(claude, "key_status", slow)
+    yield answer
+    answer.set()
+
+
+@pytest.mark.parametrize("key_set", [True, False], ids=["key-set", "no-key"])
+def test_generate_pressed_before_the_key_lookup_answers_waits_for_it(qtbot, factory, slow_key_lookup, fake_api, material: Path, monkeypatch: pytest.MonkeyPatch, key_set: bool) -> None:  # noqa: ANN001
+    if not key_set:
+        monkeypatch.delenv("ANTHROPIC_API_KEY")
+    window = open_window(qtbot, factory)
+    try:
+        form = window.form
+        qtbot.keyClicks(window.topicEdit, "Photosynthesis")
+        form.generatorCombo.setCurrentIndex(form.generatorCombo.findData("claude-sonnet-4-6"))
+        qtbot.mouseClick(window.generateButton, Qt.MouseButton.LeftButton)
+        assert not form.errorLabel.isVisible(), form.errorLabel.text()  # no "needs an API key" yet
+        assert window.generateButton.text() == "Checking for an API key…" and not window.generateButton.isEnabled()
+        assert not window._dialogs
+        slow_key_lookup.set()
+        if key_set:
+            qtbot.waitUntil(lambda: len(window._dialogs) == 1, timeout=5000)
+            job_id = next(iter(window._dialogs))
+            qtbot.waitUntil(lambda: not window.job_manager.active_count, timeout=10_000)
+            assert window.store.get_job(job_id).request.generator == GeneratorKind.CLAUDE  # written by the engine
+        else:
+            qtbot.waitUntil(lambda: form.errorLabel.isVisible(), timeout=5000)
+            assert form.errorLabel.text().startswith("Claude needs an API key") and not window._dialogs
+        assert window.generateButton.text() == "Generate course" and window.generateButton.isEnabled()
+    finally:
+        slow_key_lookup.set()
+        close_window(qtbot, window)

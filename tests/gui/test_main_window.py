@@ -104,7 +104,7 @@ def test_delete_asks_after_resolving_ids(qtbot, window: MainWindow, factory, mat
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", answer)
-    window.delete_selected()
+    window.history.delete_selected()
     qtbot.waitUntil(lambda: window.history_model.rowCount() == 0, timeout=3000)
     assert asked and "cannot be undone" in asked[0]
 
@@ -123,3 +123,22 @@ def test_unusable_data_folder_is_one_sentence_and_no_generate(qtbot, factory, tm
     assert not window.generateButton.isEnabled()
     assert any(bar.label.text() == sentence for bar in window.findChildren(MessageBar))
     window.close()
+
+
+def test_history_panel_owns_the_table_filter_and_job_actions(qtbot, window: MainWindow, material: Path) -> None:  # noqa: ANN001
+    from coursegen_desktop.gui.history_panel import HistoryPanel
+
+    panel = window.findChild(HistoryPanel, "historyPanel")
+    assert panel is window.history
+    assert panel.findChild(QTableView, "historyView") is window.historyView and panel.findChild(object, "filterEdit") is window.filterEdit
+    jobs_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Jobs")
+    assert [a.text() for a in jobs_menu.actions() if not a.isSeparator()] == ["&Open course", "Show &progress", "&Resume", "&Cancel", "Run &next", "&Export…", "&Delete…"]
+    dialog = _start_job(qtbot, window, material)
+    qtbot.waitUntil(lambda: dialog.state.status == JobStatus.COMPLETED and not window.job_manager.active_count, timeout=10_000)
+    qtbot.waitUntil(lambda: window.history_model.record(dialog.job_id).status == JobStatus.COMPLETED, timeout=3000)
+    dialog.close()
+    window.historyView.selectRow(0)
+    panel.update_actions()
+    assert panel.openAction.isEnabled() and panel.exportAction.isEnabled() and not panel.cancelAction.isEnabled()
+    panel.openAction.trigger()  # the panel asks, the window opens the course
+    qtbot.waitUntil(lambda: window.courseView.job_id == dialog.job_id, timeout=3000)

@@ -53,6 +53,6 @@ def test_resume_of_a_running_job_is_refused_in_plain_words(qtbot, window: MainWi
     qtbot.waitUntil(lambda: bool(factory.made) and factory.made[0].blocked.is_set(), timeout=5000)
     dialog._resume()
     assert dialog.statusLabel.text() == "This job is already running; wait for it to finish or cancel it first."
-    assert window.store.is_owned_elsewhere(dialog.job_id)  # a second window is refused too
+    assert window.store.locks.is_held(dialog.job_id)  # a second window is refused too
     window.job_manager.cancel(dialog.job_id)
     qtbot.waitUntil(lambda: not window.job_manager.is_active(dialog.job_id), timeout=3000)

@@ -1,6 +1,6 @@
 """Kill `coursegen` with SIGKILL at random moments and check that nothing is ever lost.
 
-Shared by the test suite (20 kills) and `benchmarks/bench_crash_recovery.py` (100 kills). Each
+Shared by the test suite (4 kills per kind of job) and `benchmarks/bench_crash_recovery.py` (100 kills). Each
 cycle starts `coursegen generate` (or `resume` for a job that was killed), waits for its first
 event, sleeps a seeded random delay, and kills it. After every kill, the checks are made from
 the outside, the way a user would meet the result: the database passes `integrity_check`, the

@@ -1,4 +1,7 @@
-"""SIGKILL at random moments, then resume: nothing saved is lost or generated twice (20 kills)."""
+"""SIGKILL at random moments, then resume: nothing saved is lost or generated twice.
+
+The suite kills each kind of job KILLS times (every check runs after each kill); the full
+100-kill run is `benchmarks/bench_crash_recovery.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from tests.fakes import DEFAULT_KEY, FakeMessagesAPI
 from tests.reliability.crash_harness import child_env, run_crash_cycles
 
 pytestmark = pytest.mark.slow
+
+KILLS = 4
 
 
 def long_notes(tmp_path: Path, sections: int = 16) -> Path:
@@ -41,10 +46,10 @@ def assert_nothing_lost(stats) -> None:  # type: ignore[no-untyped-def]
 def test_offline_jobs_survive_kill_9(tmp_path: Path) -> None:
     notes = long_notes(tmp_path)
     stats = run_crash_cycles(
-        kills=10, seed=20261126, data_dir=tmp_path / "data", env=child_env(), max_delay=0.6,
+        kills=KILLS, seed=20261126, data_dir=tmp_path / "data", env=child_env(), max_delay=0.6,
         generate_args=["Enzymes", "--material", str(notes), "--offline", "--modules", "4", "--lessons-per-module", "4"],
     )
-    assert stats.kills == 10
+    assert stats.kills == KILLS
     assert_nothing_lost(stats)
 
 
@@ -52,10 +57,10 @@ def test_claude_jobs_survive_kill_9(tmp_path: Path) -> None:
     with FakeMessagesAPI(delta_delay=0.01, first_byte_delay=0.05) as api:
         env = {**child_env(), "ANTHROPIC_API_KEY": DEFAULT_KEY, "ANTHROPIC_BASE_URL": api.base_url}
         stats = run_crash_cycles(
-            kills=10, seed=7, data_dir=tmp_path / "data", env=env, max_delay=2.0,
+            kills=KILLS, seed=7, data_dir=tmp_path / "data", env=env, max_delay=2.0,
             generate_args=["Photosynthesis", "--modules", "2", "--lessons-per-module", "3"],
         )
         lesson_titles = [request.text for request in api.messages("lesson")]
-    assert stats.kills == 10
+    assert stats.kills == KILLS
     assert_nothing_lost(stats)
     assert lesson_titles  # lessons really went to the (fake) API

@@ -181,10 +181,9 @@ def test_server_that_stops_answering_mid_job_times_out(tmp_path: Path) -> None:
         def hang(_proc: subprocess.Popen[str]) -> None:
             api.first_byte_delay = 30  # every request from now on is accepted and never answered
 
-        started = time.monotonic()
         run = run_cli_until("generate", *SMALL_CLAUDE, "--json", env=env, when=lambda e: e["type"] == "TopicCompleted", then=hang)
 
-    assert time.monotonic() - started < 20  # six short timeouts, not 6 × 120 s
+    # Six short timeouts, not 6 × 120 s: with the defaults this run would outlast the test timeout.
     failed = assert_failed(run, data, "network", EXIT_FAILED, "Resume", "online")
     assert failed["message"] == NETWORK_MESSAGE
     assert {event["reason"] for event in run.of("Retrying")} == {"The API did not answer in time"}
@@ -220,10 +219,8 @@ def test_connect_timeout(tmp_path: Path) -> None:
     with unreachable_server() as url:
         env = cli_env(data, None, ANTHROPIC_API_KEY=DEFAULT_KEY, ANTHROPIC_BASE_URL=url,
                       COURSEGEN_CONNECT_TIMEOUT="0.2", COURSEGEN_READ_TIMEOUT="0.2", COURSEGEN_RETRY_BASE_S="0.02")
-        started = time.monotonic()
-        run = run_cli("generate", *SMALL_CLAUDE, "--json", env=env)
+        run = run_cli("generate", *SMALL_CLAUDE, "--json", env=env)  # short timeouts, or the test timeout fails it
 
-    assert time.monotonic() - started < 20
     failed = assert_failed(run, data, "network", EXIT_FAILED, "Resume", "online")
     assert failed["step"] == "outline" and len(run.of("Retrying")) == 5
     assert {event["reason"] for event in run.of("Retrying")} <= {"The API did not answer in time", "Could not reach the API"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -75,11 +74,9 @@ def test_cancel_mid_lessons_writes_nothing_after_cancel(store: Store) -> None:
     assert generator.blocked.wait(10)
     job_id = events[0].job_id
     saved_before = store.saved_parts(job_id).count
-    cancelled_at = time.monotonic()
     cancel.cancel()
     worker.join(10)
-    assert not worker.is_alive()
-    assert time.monotonic() - cancelled_at < 1.0
+    assert not worker.is_alive()  # how fast it stops is measured by benchmarks/bench_cancel.py
     assert isinstance(events[-1], JobCancelled)
     assert store.get_job(job_id).status == JobStatus.CANCELLED
     # Lessons that were in flight when the cancel came (m1l2 may still be streaming) are not saved.

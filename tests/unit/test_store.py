@@ -15,6 +15,7 @@ import pytest
 from coursegen_desktop.core import store as store_module
 from coursegen_desktop.core.errors import AlreadyRunning, NotFound, StorageError
 from coursegen_desktop.core.events import Progress
+from coursegen_desktop.core.job_locks import JobLocks
 from coursegen_desktop.core.models import JobStatus, Lesson, make_request
 from coursegen_desktop.core.store import SCHEMA_VERSION, Store
 
@@ -146,3 +147,22 @@ def test_job_ids_resolve_by_unique_prefix() -> None:
         store.resolve_id("zzzz")
     with pytest.raises(NotFound):
         store.resolve_id("")
+
+
+def test_job_locks_say_who_runs_a_job() -> None:
+    """`is_held` is true for a job this process runs (the old `is_owned_elsewhere` said
+    "elsewhere" for it too); `holds` tells this process's own jobs apart."""
+    store = Store.open()
+    job = store.create_job(make_request(topic="Held here"))
+    assert isinstance(store.locks, JobLocks)
+    assert not store.locks.is_held(job.id) and not store.locks.holds(job.id)
+    store.acquire_job(job.id)
+    store.mark_running(job.id)
+    assert store.locks.holds(job.id) and store.locks.is_held(job.id)
+    second_window = Store.open()  # same process, its own store: sees the job as run, leaves it alone
+    assert second_window.locks.is_held(job.id) and not second_window.locks.holds(job.id)
+    assert second_window.get_job(job.id).status == JobStatus.RUNNING
+    with pytest.raises(AlreadyRunning):
+        second_window.delete_job(job.id)
+    store.release_job(job.id)
+    assert not store.locks.is_held(job.id) and not second_window.locks.is_held(job.id)

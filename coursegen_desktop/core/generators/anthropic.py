@@ -222,6 +222,7 @@ def _retirement_date(model: str) -> str | None:
     """The SDK's own table of deprecated models (the SDK would only warn on stderr)."""
     sdk()  # first import under the lock: a half-imported package raises KeyError/AttributeError
     try:
+        sdk()  # the first import of the SDK happens under its lock, never here beside another thread's
         from anthropic.resources.messages import DEPRECATED_MODELS
     except ImportError:
         return None
