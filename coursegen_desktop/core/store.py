@@ -221,6 +221,10 @@ class Store:
             )
         for number in range(version, SCHEMA_VERSION):
             with self._write():
+                # Read again inside the write lock: another process that opened the same new
+                # database a moment earlier may have applied this step while we waited.
+                if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue
                 for statement in _split_sql(MIGRATIONS[number]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number + 1}")
