@@ -244,16 +244,17 @@ class Study:
         return None
 
     def due_cards(self, now: datetime | None = None, course_id: str | None = None) -> list[StudyCard]:
-        """Every card to study today, in the order `next_card` would show them (without the
-        cards a learning step will bring back later in the session)."""
+        """The cards due now, in the order `next_card` shows them: learning cards whose step
+        has passed, reviews due today, then new cards within what is left of the daily limit."""
         now = as_utc(now)
         self.sync(course_id)
         where, args = self._course_filter(course_id)
         day_end = (day_start(now) + timedelta(days=1)).timestamp()
         rows = self._conn.execute(
-            f"""SELECT {_CARD_COLUMNS} {_FROM} WHERE s.active = 1 AND s.state != {NEW} AND s.due < ?{where}
+            f"""SELECT {_CARD_COLUMNS} {_FROM} WHERE s.active = 1{where} AND (
+                    (s.state IN ({LEARNING}, {RELEARNING}) AND s.due <= ?) OR (s.state = {REVIEW} AND s.due < ?))
                 ORDER BY s.state = {REVIEW}, s.due""",
-            (day_end, *args),
+            (*args, now.timestamp(), day_end),
         ).fetchall()
         new_rows = self._conn.execute(
             f"SELECT {_CARD_COLUMNS} {_FROM} WHERE s.active = 1 AND s.state = {NEW}{where} "
