@@ -33,7 +33,8 @@ def add_parsers(commands: Any) -> None:
 
 
 def _study(store: Store) -> Any:
-    from coursegen_desktop.core.study import Study, load_config
+    from coursegen_desktop.core.study import Study
+    from coursegen_desktop.core.study_config import load_config
 
     return Study(store, load_config(paths.data_dir()))
 

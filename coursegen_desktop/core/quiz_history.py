@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from coursegen_desktop.core.models import Course
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.core.study import from_timestamp
 
 EXAM_KEY = "exam"  # quiz_key of the practice exam; a module quiz uses its module id
+
+
+def from_timestamp(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,11 @@ shown on a rating button is exactly the one the card gets.
 
 from __future__ import annotations
 
-import configparser
 import json
-import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -30,47 +27,14 @@ from coursegen_desktop.core.card_keys import study_card_id
 from coursegen_desktop.core.errors import BadInput, NotFound, StorageError
 from coursegen_desktop.core.models import Flashcard, utc_now
 from coursegen_desktop.core.store import Store
+from coursegen_desktop.core.study_config import StudyConfig
 
-log = logging.getLogger(__name__)
 
 NEW, LEARNING, REVIEW, RELEARNING = 0, State.Learning.value, State.Review.value, State.Relearning.value
 STATE_NAMES = {NEW: "new", LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
 RATINGS: dict[str, Rating] = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 DAY_STARTS_AT_HOUR = 4
 LEARN_AHEAD = timedelta(minutes=20)  # when nothing else is left, a learning card due this soon is shown now
-
-DEFAULT_RETENTION = 0.9
-DEFAULT_NEW_PER_DAY = 20
-RETENTION_RANGE = (0.70, 0.99)
-NEW_PER_DAY_RANGE = (0, 9999)
-
-
-@dataclass(frozen=True)
-class StudyConfig:
-    """The learner's two study preferences (Settings → Study)."""
-
-    desired_retention: float = DEFAULT_RETENTION
-    new_per_day: int = DEFAULT_NEW_PER_DAY
-
-    def clamped(self) -> StudyConfig:
-        low, high = RETENTION_RANGE
-        return StudyConfig(min(max(float(self.desired_retention), low), high), min(max(int(self.new_per_day), 0), NEW_PER_DAY_RANGE[1]))
-
-
-def load_config(data_dir: Path) -> StudyConfig:
-    """The study preferences from the app's settings file (for the CLI, which has no Qt)."""
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(data_dir / "settings.ini", encoding="utf-8")
-        section = parser["study"] if parser.has_section("study") else {}
-        return StudyConfig(
-            float(section.get("desired_retention", DEFAULT_RETENTION)),
-            int(float(section.get("new_cards_per_day", DEFAULT_NEW_PER_DAY))),
-        ).clamped()
-    except (configparser.Error, ValueError, OSError, UnicodeDecodeError):
-        log.warning("the study settings could not be read; using the defaults", exc_info=True)
-        return StudyConfig()
-
 
 @dataclass(frozen=True)
 class StudyCard:

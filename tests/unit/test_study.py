@@ -17,7 +17,8 @@ from coursegen_desktop.core.errors import BadInput, NotFound
 from coursegen_desktop.core.models import Course, Flashcard, JobStatus, Usage, make_request
 from coursegen_desktop.core.quiz_history import EXAM_KEY, QuizAnswer, attempts, record_attempt, weakest_objectives
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.core.study import Study, StudyConfig, day_start, format_interval, load_config
+from coursegen_desktop.core.study import Study, day_start, format_interval
+from coursegen_desktop.core.study_config import StudyConfig, load_config
 from coursegen_desktop.core.study_stats import day_summary, study_stats
 from tests.helpers.course_factory import make_course
 from tests.helpers.scripted_generator import ScriptedGenerator
