@@ -14,7 +14,8 @@ from coursegen_desktop.core.study import NEW, REVIEW, STATE_NAMES, Study, as_utc
 class DaySummary:
     """Today's work, and when the next cards come back."""
 
-    reviewed: int = 0
+    reviewed: int = 0  # answers given (a card can be answered more than once a day)
+    cards: int = 0  # distinct cards answered
     again: int = 0
     new_learned: int = 0
     seconds: float = 0.0
@@ -37,8 +38,8 @@ def day_summary(store: Store, now: datetime | None = None, course_id: str | None
     end = start + timedelta(days=1)
     where, args = _course_join(course_id)
     conn = store._conn  # noqa: SLF001 - core modules share the store's per-thread connection
-    reviewed, again, milliseconds = conn.execute(
-        f"""SELECT count(*), coalesce(sum(r.rating = 1), 0), coalesce(sum(r.duration_ms), 0)
+    reviewed, cards, again, milliseconds = conn.execute(
+        f"""SELECT count(*), count(DISTINCT r.card_id), coalesce(sum(r.rating = 1), 0), coalesce(sum(r.duration_ms), 0)
             FROM study_reviews r JOIN study_cards s ON s.id = r.card_id WHERE r.reviewed_at >= ?{where}""",
         (start.timestamp(), *args),
     ).fetchone()
@@ -50,7 +51,7 @@ def day_summary(store: Store, now: datetime | None = None, course_id: str | None
             FROM study_cards s WHERE s.active = 1 AND s.state != {NEW} AND s.due > ?{where}""",
         (end.timestamp(), end.timestamp(), (end + timedelta(days=1)).timestamp(), now.timestamp(), *args),
     ).fetchone()
-    return DaySummary(reviewed, again, new_learned, milliseconds / 1000, later_today, due_tomorrow, from_timestamp(next_due) if next_due else None)
+    return DaySummary(reviewed, cards, again, new_learned, milliseconds / 1000, later_today, due_tomorrow, from_timestamp(next_due) if next_due else None)
 
 
 def study_stats(store: Store, study: Study, now: datetime | None = None, days: int = 30) -> dict[str, object]:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from coursegen_desktop.core.models import Course
 from coursegen_desktop.core.quiz_history import QuizAttempt, weakest_objectives
+from coursegen_desktop.gui.job_state import format_duration
 
 
 def _heading(text: str, factor: float = 1.0) -> QLabel:
@@ -75,6 +76,7 @@ class QuizHistoryWidget(QWidget):
         self.attemptsTree.setHeaderLabels(["Quiz", "When", "Score", "Time"])
         self.attemptsTree.setAlternatingRowColors(True)
         header = self.attemptsTree.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -84,13 +86,13 @@ class QuizHistoryWidget(QWidget):
         """Fill the page from a course's attempts (newest first)."""
         self.attemptsTree.clear()
         for attempt in attempts:
-            minutes, seconds = divmod(round(attempt.seconds), 60)
             item = QTreeWidgetItem([
                 attempt.quiz_title,
                 f"{attempt.finished_at.astimezone():%d %b %Y, %H:%M}",
                 f"{attempt.score} of {attempt.total} ({attempt.percent}%)",
-                f"{minutes} min {seconds} s" if minutes else f"{seconds} s",
+                format_duration(attempt.seconds),
             ])
+            item.setToolTip(0, attempt.quiz_title)
             for column in (2, 3):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.attemptsTree.addTopLevelItem(item)

@@ -140,13 +140,13 @@ class StudyView(QWidget):
         self.rule.setStyleSheet("color: palette(mid);")
         self.backLabel = self._card_text("backLabel", 1.2)
         card_layout.addWidget(self.courseLabel)
-        card_layout.addStretch(1)
+        card_layout.addSpacing(48)  # the front stays put when the answer appears below it (as in Anki)
         card_layout.addWidget(self.frontLabel)
-        card_layout.addSpacing(14)
+        card_layout.addSpacing(18)
         card_layout.addWidget(self.rule)
-        card_layout.addSpacing(14)
+        card_layout.addSpacing(18)
         card_layout.addWidget(self.backLabel)
-        card_layout.addStretch(2)
+        card_layout.addStretch(1)
         self.summaryPage = QLabel()
         self.summaryPage.setObjectName("summaryLabel")
         self.summaryPage.setTextFormat(Qt.TextFormat.RichText)
@@ -190,6 +190,8 @@ class StudyView(QWidget):
         done.setContentsMargins(0, 0, 0, 0)
         self.againButton = self._button("Check for more cards", "studyAgainButton", self.reload)
         self.closeButton = self._button("Close", "closeStudyButton", self.close)
+        for button in (self.againButton, self.closeButton):
+            button.setMinimumWidth(180)
         done.addStretch(1)
         done.addWidget(self.againButton)
         done.addWidget(self.closeButton)
@@ -334,12 +336,14 @@ def summary_html(summary: DaySummary | None) -> str:
         return "<h2>Nothing to study</h2>"
     lines = []
     if summary.reviewed:
-        minutes = max(1, round(summary.seconds / 60)) if summary.seconds else None
-        spent = f" in {minutes} min" if minutes else ""
-        right = f", {summary.correct_percent}% remembered" if summary.correct_percent is not None else ""
-        lines.append(f"Today you studied <b>{summary.reviewed}</b> card{'s' if summary.reviewed != 1 else ''}{spent}{right}.")
+        minutes = round(summary.seconds / 60)
+        spent = "in under a minute" if minutes < 1 else f"in {minutes} min"
+        plural = "s" if summary.cards != 1 else ""
+        lines.append(f"Today you studied <b>{summary.cards}</b> card{plural} {spent}.")
+        if summary.correct_percent is not None:
+            lines.append(f"You knew {summary.correct_percent}% of your {summary.reviewed} answer{'s' if summary.reviewed != 1 else ''}.")
         if summary.new_learned:
-            lines.append(f"{summary.new_learned} of them {'were' if summary.new_learned != 1 else 'was'} new.")
+            lines.append(f"{summary.new_learned} of the cards {'were' if summary.new_learned != 1 else 'was'} new.")
         heading = "Well done — you are finished for now"
     else:
         heading = "Nothing is due right now"

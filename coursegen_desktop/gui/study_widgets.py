@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from coursegen_desktop.core.models import Flashcard, Question
 from coursegen_desktop.core.quiz_history import QuizAnswer, QuizAttempt
+from coursegen_desktop.gui.job_state import format_duration
 
 
 def _heading(text: str = "") -> QLabel:
@@ -119,7 +120,7 @@ class QuizWidget(QWidget):
             return
         rows = "".join(
             f"<tr><td>{attempt.finished_at.astimezone():%d %b %Y, %H:%M}</td><td align='right'>&nbsp;&nbsp;{attempt.score} of {attempt.total}</td>"
-            f"<td align='right'>&nbsp;&nbsp;{attempt.percent}%</td><td align='right'>&nbsp;&nbsp;{_duration(attempt.seconds)}</td></tr>"
+            f"<td align='right'>&nbsp;&nbsp;{attempt.percent}%</td><td align='right'>&nbsp;&nbsp;{format_duration(attempt.seconds)}</td></tr>"
             for attempt in attempts[:8]
         )
         self.historyLabel.setText(f"<p><b>Your attempts at this quiz</b></p><table>{rows}</table>")
@@ -197,10 +198,6 @@ class QuizWidget(QWidget):
                 "quiz_key": self._key, "quiz_title": self._title, "answers": list(self._answers),
                 "started_at": self._started_at, "finished_at": time.time(),
             })
-
-
-def _duration(seconds: float) -> str:
-    return f"{round(seconds)} s" if seconds < 60 else f"{int(seconds // 60)} min {round(seconds % 60)} s"
 
 
 class FlashcardsWidget(QWidget):

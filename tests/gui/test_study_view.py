@@ -122,7 +122,7 @@ def test_finished_session_shows_the_day_summary(qtbot, store: Store) -> None:  #
     qtbot.waitUntil(lambda: view.pages.currentWidget() is view.summaryPage, timeout=5000)
     assert [rating for _front, rating in reviews(store)] == [4, 4]
     text = view.summaryPage.text()
-    assert "finished for now" in text and "<b>2</b> cards" in text and "100% remembered" in text
+    assert "finished for now" in text and "<b>2</b> cards" in text and "You knew 100% of your 2 answers" in text
     assert view.findChild(QPushButton, "closeStudyButton").isVisible()
     assert "0 new" in view.countsLabel.text()
 
