@@ -6,20 +6,17 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coursegen_desktop.core.models import Flashcard, JobStatus, Usage, make_request
 from coursegen_desktop.core.store import Store
 from tests.cli.test_cli_generate import coursegen
-from tests.helpers.course_factory import make_course
+from tests.helpers.study_courses import store_cards
 
 
 def stored_course(data: Path, topic: str, fronts: list[str]) -> str:
     store = Store.open(data)
-    course = make_course().model_copy(update={"flashcards": [Flashcard(front=f, back=f"Back of {f}") for f in fronts]})
-    job = store.create_job(make_request(topic=topic))
-    store.save_course(job.id, course)
-    store.finish_job(job.id, JobStatus.COMPLETED, usage=Usage(), course_title=course.title)
-    store.close()
-    return job.id
+    try:
+        return store_cards(store, fronts, topic)[0]
+    finally:
+        store.close()
 
 
 def test_due_grade_and_stats(data_dir: Path) -> None:
@@ -31,7 +28,7 @@ def test_due_grade_and_stats(data_dir: Path) -> None:
     cards = json.loads(result.stdout)
     assert [card["front"] for card in cards] == ["What is ATP?", "What is NADPH?", "What is a stoma?"]
     assert set(cards[0]) == {"card_id", "course_id", "front", "back", "due"}
-    assert cards[0]["course_id"] == one and cards[0]["back"] == "Back of What is ATP?"
+    assert cards[0]["course_id"] == one and cards[0]["back"] == "Answer to What is ATP?"
     assert datetime.fromisoformat(cards[0]["due"]).tzinfo is not None
 
     only_two = json.loads(coursegen("due", "--course", two[:6], "--json", data_dir=data_dir).stdout)

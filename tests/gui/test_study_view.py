@@ -9,24 +9,20 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from coursegen_desktop.core.models import Course, Flashcard, JobStatus, Usage, make_request
+from coursegen_desktop.core.models import Course
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.core.study_config import StudyConfig
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.course_view import CourseView
 from coursegen_desktop.gui.study_view import StudyView
 from tests.gui.conftest import close_window, open_window
-from tests.helpers.course_factory import make_course
+from tests.helpers.study_courses import store_cards
 
 FRONTS = ["What is ATP?", "What is NADPH?", "What is a stoma?"]
 
 
-def stored(store: Store, fronts: list[str] = FRONTS, topic: str = "Photosynthesis") -> tuple[str, Course]:
-    course = make_course().model_copy(update={"flashcards": [Flashcard(front=f, back=f"Answer to {f}") for f in fronts]})
-    job = store.create_job(make_request(topic=topic))
-    store.save_course(job.id, course)
-    store.finish_job(job.id, JobStatus.COMPLETED, usage=Usage(), course_title=course.title)
-    return job.id, course
+def stored(store: Store, fronts: list[str] = FRONTS) -> tuple[str, Course]:
+    return store_cards(store, fronts)
 
 
 @pytest.fixture
@@ -38,9 +34,11 @@ def store(data_dir: Path) -> Iterator[Store]:
 
 
 def open_view(qtbot, store: Store, course_id: str | None = None, config: StudyConfig | None = None) -> StudyView:  # noqa: ANN001
+    """A Study window showing its first card."""
     view = StudyView(store, config or StudyConfig(), course_id)
     qtbot.addWidget(view)
-    view.show()
+    with qtbot.waitSignal(view.card_shown, timeout=5000):
+        view.show()
     return view
 
 
@@ -55,10 +53,7 @@ def reviews(store: Store) -> list[tuple[str, int]]:
 
 def test_space_shows_the_answer_and_number_keys_rate(qtbot, store: Store) -> None:  # noqa: ANN001
     course_id, _course = stored(store)
-    view = StudyView(store, StudyConfig(), course_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.card_shown, timeout=5000):
-        view.show()
+    view = open_view(qtbot, store, course_id)
     assert view.frontLabel.text() == "What is ATP?"
     assert not view.backLabel.isVisible() and view.showAnswerButton.isVisible()
     assert "3 new" in view.countsLabel.text()
@@ -89,10 +84,7 @@ def test_space_shows_the_answer_and_number_keys_rate(qtbot, store: Store) -> Non
 
 def test_buttons_rate_and_the_day_summary_ends_the_session(qtbot, store: Store) -> None:  # noqa: ANN001
     course_id, _course = stored(store, FRONTS[:2])
-    view = StudyView(store, StudyConfig(), course_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.card_shown, timeout=5000):
-        view.show()
+    view = open_view(qtbot, store, course_id)
     reviewed: list[int] = []
     view.reviewed.connect(lambda: reviewed.append(1))
     qtbot.mouseClick(view.showAnswerButton, Qt.MouseButton.LeftButton)
@@ -110,10 +102,7 @@ def test_buttons_rate_and_the_day_summary_ends_the_session(qtbot, store: Store) 
 
 def test_finished_session_shows_the_day_summary(qtbot, store: Store) -> None:  # noqa: ANN001
     course_id, _course = stored(store, FRONTS[:2])
-    view = StudyView(store, StudyConfig(), course_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.card_shown, timeout=5000):
-        view.show()
+    view = open_view(qtbot, store, course_id)
     for _ in range(2):
         view.show_answer()
         with qtbot.waitSignal(view.reviewed, timeout=5000):
@@ -129,10 +118,7 @@ def test_finished_session_shows_the_day_summary(qtbot, store: Store) -> None:  #
 
 def test_new_cards_per_day_limit_applies_in_the_view(qtbot, store: Store) -> None:  # noqa: ANN001
     stored(store)
-    view = StudyView(store, StudyConfig(new_per_day=1))
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.card_shown, timeout=5000):
-        view.show()
+    view = open_view(qtbot, store, None, StudyConfig(new_per_day=1))
     assert "1 new" in view.countsLabel.text()
     assert "Photosynthesis" in view.courseLabel.text() or "Introduction" in view.courseLabel.text()  # all courses: the course is named
     view.show_answer()

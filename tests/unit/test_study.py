@@ -14,7 +14,7 @@ from coursegen_desktop.core import store as store_module
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.card_keys import normalise_front, study_card_id
 from coursegen_desktop.core.errors import BadInput, NotFound
-from coursegen_desktop.core.models import Course, Flashcard, JobStatus, Usage, make_request
+from coursegen_desktop.core.models import Flashcard, JobStatus, make_request
 from coursegen_desktop.core.quiz_history import EXAM_KEY, QuizAnswer, attempts, record_attempt, weakest_objectives
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.core.study import Study, day_start, format_interval
@@ -22,20 +22,9 @@ from coursegen_desktop.core.study_config import StudyConfig, load_config
 from coursegen_desktop.core.study_stats import day_summary, study_stats
 from tests.helpers.course_factory import make_course
 from tests.helpers.scripted_generator import ScriptedGenerator
+from tests.helpers.study_courses import save_course, with_cards
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)  # a fixed clock: midday, well past the 04:00 day start
-
-
-def save_course(store: Store, course: Course, topic: str = "Photosynthesis") -> str:
-    """Store a finished course as the pipeline's save step does."""
-    job = store.create_job(make_request(topic=topic))
-    store.save_course(job.id, course)
-    store.finish_job(job.id, JobStatus.COMPLETED, usage=Usage(), course_title=course.title)
-    return job.id
-
-
-def with_cards(course: Course, fronts: list[str]) -> Course:
-    return course.model_copy(update={"flashcards": [Flashcard(front=front, back=f"About {front}") for front in fronts]})
 
 
 @pytest.fixture
