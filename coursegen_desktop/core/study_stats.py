@@ -22,6 +22,7 @@ class DaySummary:
     later_today: int = 0  # learning cards that come back later today
     due_tomorrow: int = 0
     next_due: datetime | None = None
+    active_cards: int = 0  # every card there is to study (0: no course has flashcards yet)
 
     @property
     def correct_percent(self) -> int | None:
@@ -51,7 +52,11 @@ def day_summary(store: Store, now: datetime | None = None, course_id: str | None
             FROM study_cards s WHERE s.active = 1 AND s.state != {NEW} AND s.due > ?{where}""",
         (end.timestamp(), end.timestamp(), (end + timedelta(days=1)).timestamp(), now.timestamp(), *args),
     ).fetchone()
-    return DaySummary(reviewed, cards, again, new_learned, milliseconds / 1000, later_today, due_tomorrow, from_timestamp(next_due) if next_due else None)
+    active = conn.execute(f"SELECT count(*) FROM study_cards s WHERE s.active = 1{where}", args).fetchone()[0]
+    return DaySummary(
+        reviewed, cards, again, new_learned, milliseconds / 1000, later_today, due_tomorrow,
+        from_timestamp(next_due) if next_due else None, active,
+    )
 
 
 def study_stats(store: Store, study: Study, now: datetime | None = None, days: int = 30) -> dict[str, object]:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coursegen_desktop.core.errors import CourseGenError
+from coursegen_desktop.core.errors import CourseGenError, ErrorKind
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.core.study_config import StudyConfig
 from coursegen_desktop.gui import tasks
@@ -261,6 +261,10 @@ class StudyView(QWidget):
 
     def _step_failed(self, error: Exception) -> None:
         self._set_busy(False)
+        if isinstance(error, CourseGenError) and error.kind == ErrorKind.NOT_FOUND and self._card is not None:
+            self._card = None  # its course was deleted or regenerated meanwhile: go on with the next card
+            self.reload()
+            return
         sentence = error.message if isinstance(error, CourseGenError) else "The study cards could not be read; details are in the log."
         if not isinstance(error, CourseGenError):
             log.error("a study step failed", exc_info=error)
@@ -332,8 +336,8 @@ class StudyView(QWidget):
 
 def summary_html(summary: DaySummary | None) -> str:
     """The day's summary shown when nothing is left to study now."""
-    if summary is None:
-        return "<h2>Nothing to study</h2>"
+    if summary is None or not summary.active_cards:
+        return "<h2>No flashcards yet</h2><p>Generate a course: its flashcards come here to be studied.</p>"
     lines = []
     if summary.reviewed:
         minutes = round(summary.seconds / 60)

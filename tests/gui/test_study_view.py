@@ -190,3 +190,26 @@ def test_quiz_attempts_are_kept_and_lead_to_weak_lessons(qtbot, store: Store) ->
     assert view.outlineTree.currentItem().text(0) == first_lesson.title
     assert view.pages.currentWidget() is view.lessonBrowser
     assert view._items[first_lesson.id].font(0).bold()
+
+
+def test_a_card_whose_course_was_deleted_meanwhile_is_skipped(qtbot, store: Store) -> None:  # noqa: ANN001
+    gone, _course = store_cards(store, ["What is ATP?"], "Gone")
+    store_cards(store, ["What is a stoma?"], "Kept")
+    view = open_view(qtbot, store)
+    assert view.frontLabel.text() == "What is ATP?"
+    store.delete_job(gone)
+    view.show_answer()
+    with qtbot.waitSignal(view.card_shown, timeout=5000):
+        view.rate("good")
+    assert view.frontLabel.text() == "What is a stoma?" and not view.errorLabel.isVisible()
+    assert reviews(store) == []
+
+
+def test_with_no_courses_the_view_says_how_to_get_cards(qtbot, store: Store) -> None:  # noqa: ANN001
+    view = StudyView(store, StudyConfig())
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.finished, timeout=5000):
+        view.show()
+    assert "No flashcards yet" in view.summaryPage.text()
+    qtbot.keyClick(view, Qt.Key.Key_Space)  # nothing to show: no error, no review
+    assert reviews(store) == [] and not view.errorLabel.isVisible()

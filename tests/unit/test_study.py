@@ -218,7 +218,7 @@ def test_day_summary_and_stats(store: Store) -> None:
     for front, rating in (("Alpha", "again"), ("Beta", "good"), ("Gamma", "easy")):
         study.grade(study_card_id(course_id, front), rating, T0, duration_ms=4000)
     summary = day_summary(store, T0 + timedelta(seconds=1))
-    assert (summary.reviewed, summary.cards, summary.again, summary.new_learned, summary.seconds) == (3, 3, 1, 3, 12.0)
+    assert (summary.reviewed, summary.cards, summary.again, summary.new_learned, summary.seconds, summary.active_cards) == (3, 3, 1, 3, 12.0, 3)
     assert summary.correct_percent == 67
     assert summary.later_today == 2 and summary.next_due is not None
     stats = study_stats(store, study, T0 + timedelta(seconds=1))
