@@ -120,7 +120,7 @@ class QuizWidget(QWidget):
             return
         rows = "".join(
             f"<tr><td>{attempt.finished_at.astimezone():%d %b %Y, %H:%M}</td><td align='right'>&nbsp;&nbsp;{attempt.score} of {attempt.total}</td>"
-            f"<td align='right'>&nbsp;&nbsp;{attempt.percent}%</td><td align='right'>&nbsp;&nbsp;{format_duration(attempt.seconds)}</td></tr>"
+            f"<td align='right'>&nbsp;&nbsp;{attempt.percent}%</td><td align='right'>&nbsp;&nbsp;{html.escape(format_duration(attempt.seconds))}</td></tr>"
             for attempt in attempts[:8]
         )
         self.historyLabel.setText(f"<p><b>Your attempts at this quiz</b></p><table>{rows}</table>")
@@ -132,8 +132,8 @@ class QuizWidget(QWidget):
             button.deleteLater()
         self._checked = False
         self.feedbackLabel.clear()
-        if self._index == 0:
-            self._answers, self._started_at = [], time.time()
+        if self._index == 0:  # a new attempt (also after "Try again")
+            self._answers, self._started_at, self._score = [], time.time(), 0
             self.historyLabel.hide()
         if self._index >= len(self._questions):
             self._show_score()

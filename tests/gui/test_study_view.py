@@ -176,6 +176,8 @@ def test_quiz_attempts_are_kept_and_lead_to_weak_lessons(qtbot, store: Store) ->
             widget.next()
         qtbot.waitUntil(lambda n=attempt: len(view._loaded.attempts) == n + 1, timeout=5000)  # type: ignore[union-attr]
     assert "Your attempts at this quiz" in widget.historyLabel.text() and widget.historyLabel.isVisible()
+    assert widget.stemLabel.text().startswith(f"You scored {len(quiz.questions)} of {len(quiz.questions)} (100%)")  # "Try again" starts from 0
+    assert widget.historyLabel.text().count("s</td>") == 2  # each attempt's time is shown
     saved = store._conn.execute("SELECT quiz_key, score, total FROM quiz_attempts ORDER BY id").fetchall()
     assert saved == [(quiz.module_id, len(quiz.questions) - 1, len(quiz.questions)), (quiz.module_id, len(quiz.questions), len(quiz.questions))]
 
