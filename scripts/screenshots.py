@@ -5,7 +5,8 @@
 Uses a temporary data folder: runs a couple of real offline jobs from the sample material so
 the history has something in it, pauses a third job mid-lesson to show the progress window,
 then grabs the main window, the progress window, the course viewer (a lesson, a quiz being
-answered, flashcards) and the settings dialog.
+answered, flashcards, the quiz history after two attempts), the Study window (a card's front,
+then its answer with the next intervals, then the day's summary) and the settings dialog.
 """
 
 from __future__ import annotations
@@ -167,6 +168,11 @@ def shoot(window: MainWindow, out: Path) -> None:
     grab(view, out, "quiz")
     view.select("flashcards")
     grab(view, out, "flashcards")
+    shoot_quiz_history(view, course)
+    shoot_study(window, done_job.id, course.title, out)
+
+    view.select("history")
+    grab(view, out, "quiz_history")
 
     settings = SettingsDialog(window.settings, list(window._models), window)
     settings.show()
@@ -174,6 +180,50 @@ def shoot(window: MainWindow, out: Path) -> None:
     grab(settings, out, "settings")
     settings.close()
     view.close()
+
+
+def shoot_quiz_history(view: object, course: object) -> None:
+    """Two attempts at the first quiz and one at the exam, some answers wrong, as a learner would."""
+    from coursegen_desktop.gui.course_view import CourseView
+
+    assert isinstance(view, CourseView)
+    for kind, key, quiz, misses in (
+        ("quiz", course.quizzes[0].module_id, course.quizzes[0], {0, 2}),  # type: ignore[attr-defined]
+        ("quiz", course.quizzes[0].module_id, course.quizzes[0], {2}),  # type: ignore[attr-defined]
+        ("exam", "", course.exam, {1, 3, 4}),  # type: ignore[attr-defined]
+    ):
+        view.select("overview")
+        view.select(kind, key)
+        before = len(view._loaded.attempts)  # type: ignore[union-attr]
+        for number, question in enumerate(quiz.questions):
+            wrong = number in misses
+            view.quizWidget._group.buttons()[(question.answer_index + wrong) % len(question.options)].setChecked(True)
+            view.quizWidget.check()
+            view.quizWidget.next()
+        wait_for(lambda before=before: len(view._loaded.attempts) > before, "the quiz attempt")  # type: ignore[union-attr]
+
+
+def shoot_study(window: MainWindow, job_id: str, title: str, out: Path) -> None:
+    from coursegen_desktop.gui.study_view import StudyView
+
+    window.open_study(job_id, title)
+    study = window.findChild(StudyView)
+    assert study is not None
+    wait_for(lambda: study.pages.currentWidget() is study.cardPage and study.showAnswerButton.isEnabled(), "the first card")
+    study.show_answer()
+    study.rate("good")  # one card already seen: the counts move
+    wait_for(lambda: study.showAnswerButton.isEnabled() and not study._answer_shown, "the next card")
+    grab(study, out, "study_front")
+    study.show_answer()
+    grab(study, out, "study_answer")
+    while study.pages.currentWidget() is not study.summaryPage:  # the rest of today's cards, then the summary
+        wait_for(lambda: study.showAnswerButton.isEnabled() or study.pages.currentWidget() is study.summaryPage, "the next card")
+        if study.pages.currentWidget() is study.cardPage:
+            study.show_answer()
+            study.rate("easy")
+            wait_for(lambda: not study._busy, "the rating")
+    grab(study, out, "study_done")
+    study.close()
 
 
 if __name__ == "__main__":

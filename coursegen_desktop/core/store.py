@@ -106,6 +106,56 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX jobs_history ON jobs(created_at, id, status, topic, course_title);
     DROP INDEX IF EXISTS jobs_created_at;
     """,
+    # study: FSRS cards (keyed by course id + normalised front), their review log, and quiz attempts.
+    """
+    CREATE TABLE study_cards (
+        id TEXT PRIMARY KEY,
+        course_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        front TEXT NOT NULL,
+        back TEXT NOT NULL,
+        module_id TEXT,
+        position INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        state INTEGER NOT NULL DEFAULT 0,
+        due REAL,
+        fsrs TEXT,
+        created_at REAL NOT NULL,
+        first_reviewed_at REAL
+    );
+    CREATE INDEX study_cards_course ON study_cards(course_id, position);
+    CREATE INDEX study_cards_due ON study_cards(active, state, due);
+    CREATE INDEX study_cards_first_review ON study_cards(first_reviewed_at);
+    CREATE TABLE study_reviews (
+        id INTEGER PRIMARY KEY,
+        card_id TEXT NOT NULL REFERENCES study_cards(id) ON DELETE CASCADE,
+        reviewed_at REAL NOT NULL,
+        rating INTEGER NOT NULL,
+        state_before INTEGER NOT NULL,
+        state_after INTEGER NOT NULL,
+        due_after REAL NOT NULL,
+        stability REAL,
+        difficulty REAL,
+        duration_ms INTEGER
+    );
+    CREATE INDEX study_reviews_card ON study_reviews(card_id, reviewed_at);
+    CREATE INDEX study_reviews_at ON study_reviews(reviewed_at);
+    CREATE TABLE study_synced (
+        course_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        course_saved_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE quiz_attempts (
+        id INTEGER PRIMARY KEY,
+        course_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        quiz_key TEXT NOT NULL,
+        quiz_title TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL NOT NULL,
+        score INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        answers TEXT NOT NULL
+    );
+    CREATE INDEX quiz_attempts_course ON quiz_attempts(course_id, quiz_key, finished_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)

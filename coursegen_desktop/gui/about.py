@@ -24,6 +24,7 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("python-docx", "reading Word material", "MIT"),
     ("markdown-it-py", "rendering lessons", "MIT"),
     ("genanki", "Anki export", "MIT"),
+    ("fsrs (py-fsrs)", "spaced-repetition scheduling", "MIT"),
     ("EbookLib", "EPUB export", "AGPL-3.0-or-later"),
     ("qasync", "asyncio on the Qt event loop", "BSD-2-Clause"),
     ("keyring", "system keychain access", "MIT"),

@@ -1,7 +1,9 @@
-"""The course viewer: outline tree, lessons (safe rich text), quiz mode and flashcards.
+"""The course viewer: outline tree, lessons (safe rich text), quiz mode, flashcards, the quiz
+history, and a "Study (N due)" button that opens spaced-repetition study of the course.
 
 Lessons show up while the job is still running (each `TopicCompleted` carries its lesson).
-Course loading and markdown rendering happen off the GUI thread.
+Course loading, markdown rendering, recording quiz attempts and counting due cards happen off
+the GUI thread.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ from PySide6.QtWidgets import (
 
 from coursegen_desktop.core.events import Event, JobCompleted, TopicCompleted
 from coursegen_desktop.core.models import Course, Lesson, Outline
+from coursegen_desktop.core.quiz_history import EXAM_KEY, QuizAttempt, attempts, record_attempt
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
+from coursegen_desktop.gui.quiz_history_view import QuizHistoryWidget
+from coursegen_desktop.gui.settings import Settings
 from coursegen_desktop.gui.study_widgets import FlashcardsWidget, QuizWidget
 
+REVIEW_TIP = "Review this lesson: it teaches one of your weakest objectives in the quizzes"
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # ("overview" | "lesson" | "quiz" | "exam" | "flashcards", key)
 
 
@@ -53,6 +59,7 @@ class LoadedCourse:
     outline: Outline | None = None
     lessons: dict[str, Lesson] = field(default_factory=dict)
     html: dict[str, str] = field(default_factory=dict)
+    attempts: list[QuizAttempt] = field(default_factory=list)  # newest first
 
 
 def load_course(store: Store, job_id: str) -> LoadedCourse:
@@ -64,7 +71,20 @@ def load_course(store: Store, job_id: str) -> LoadedCourse:
         saved = store.saved_parts(job_id)
         loaded = LoadedCourse(job_id, None, saved.outline, dict(saved.lessons))
     loaded.html = {lesson_id: render_markdown(lesson.markdown) for lesson_id, lesson in loaded.lessons.items()}
+    if course is not None:
+        loaded.attempts = attempts(store, job_id)
     return loaded
+
+
+def due_count(store: Store, settings: Settings, course_id: str) -> int:
+    """How many of a course's cards are left to study today; runs off the GUI thread."""
+    from coursegen_desktop.core.study import Study
+
+    return Study(store, settings.study).counts(course_id=course_id).total
+
+
+def save_attempt(store: Store, course_id: str, attempt: dict[str, object]) -> QuizAttempt:
+    return record_attempt(store, course_id, str(attempt["quiz_key"]), str(attempt["quiz_title"]), attempt["answers"], attempt["started_at"], attempt["finished_at"])  # type: ignore[arg-type]
 
 
 class SafeTextBrowser(QTextBrowser):
@@ -92,9 +112,11 @@ class CourseView(QWidget):
 
     Signals:
         export_requested(str): the user asked to export the course of this job id.
+        study_requested(str, str): the user asked to study this job id's cards (id, course title).
     """
 
     export_requested = Signal(str)
+    study_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +124,7 @@ class CourseView(QWidget):
         self._store: Store | None = None
         self._loaded: LoadedCourse | None = None
         self._items: dict[str, QTreeWidgetItem] = {}  # lesson id -> tree item
+        self._to_review: set[str] = set()  # lesson ids the quiz history asked to review
         self._build()
         self.clear()
 
@@ -118,7 +141,12 @@ class CourseView(QWidget):
         self.exportButton = QPushButton("Export…")
         self.exportButton.setObjectName("exportButton")
         self.exportButton.clicked.connect(self._export_clicked)
+        self.studyButton = QPushButton("Study")
+        self.studyButton.setObjectName("studyButton")
+        self.studyButton.setToolTip("Review this course's flashcards that are due today (spaced repetition)")
+        self.studyButton.clicked.connect(self._study_clicked)
         header.addWidget(self.titleLabel, 1)
+        header.addWidget(self.studyButton)
         header.addWidget(self.exportButton)
         layout.addLayout(header)
 
@@ -137,8 +165,11 @@ class CourseView(QWidget):
             "pre, code { font-family: monospace; } blockquote { color: #555; margin-left: 12px; }"
         )
         self.quizWidget = QuizWidget()
+        self.quizWidget.attempt_finished.connect(self._attempt_finished)
         self.flashcardsWidget = FlashcardsWidget()
-        for page in (self.lessonBrowser, self.quizWidget, self.flashcardsWidget):
+        self.historyWidget = QuizHistoryWidget()
+        self.historyWidget.review_lessons_requested.connect(self.review_lessons)
+        for page in (self.lessonBrowser, self.quizWidget, self.flashcardsWidget, self.historyWidget):
             self.pages.addWidget(page)
         self.splitter.addWidget(self.outlineTree)
         self.splitter.addWidget(self.pages)
@@ -150,14 +181,80 @@ class CourseView(QWidget):
         if self._loaded is not None:
             self.export_requested.emit(self._loaded.job_id)
 
+    def _study_clicked(self) -> None:
+        loaded = self._loaded
+        if loaded is not None and loaded.course is not None:
+            self.study_requested.emit(loaded.job_id, loaded.course.title)
+
+    def refresh_study_count(self) -> None:
+        """Show how many of this course's cards are due (counted off the GUI thread)."""
+        loaded = self._loaded
+        if loaded is None or loaded.course is None or self._store is None:
+            return
+        tasks.run_in_background(
+            due_count, self._store, Settings(), loaded.job_id,
+            on_done=lambda count, job_id=loaded.job_id: self._show_study_count(job_id, count), on_error=lambda _e: None, owner=self,
+        )
+
+    def _show_study_count(self, job_id: str, count: int) -> None:
+        if self.job_id == job_id:
+            self.studyButton.setText(f"Study ({count} due)")
+
+    # -- quiz attempts ----------------------------------------------------------------------------
+
+    def _attempt_finished(self, attempt: dict[str, object]) -> None:
+        loaded = self._loaded
+        if loaded is None or loaded.course is None or self._store is None:
+            return
+        tasks.run_in_background(
+            save_attempt, self._store, loaded.job_id, attempt,
+            on_done=lambda saved: self._attempt_saved(loaded, saved), on_error=self._attempt_failed, owner=self,
+        )
+
+    def _attempt_saved(self, loaded: LoadedCourse, saved: QuizAttempt) -> None:
+        loaded.attempts.insert(0, saved)
+        if loaded is self._loaded and loaded.course is not None:
+            history_item = self._find(("history", ""))
+            if history_item is not None:
+                history_item.setText(0, f"Quiz history ({len(loaded.attempts)})")
+            self.historyWidget.show_history(loaded.course, loaded.attempts)
+            if self.quizWidget.quiz_key == saved.quiz_key:
+                self.quizWidget.show_history([a for a in loaded.attempts if a.quiz_key == saved.quiz_key])
+
+    def _attempt_failed(self, error: Exception) -> None:
+        message = getattr(error, "message", "This attempt could not be saved; details are in the log.")
+        self.quizWidget.historyLabel.setText(f"<p style='color:#d93025'>{html.escape(message)}</p>")
+        self.quizWidget.historyLabel.show()
+
+    def review_lessons(self, lesson_ids: list[str]) -> None:
+        """Mark the lessons to review in the outline and open the first of them."""
+        self._to_review = set(lesson_ids)
+        for lesson_id, item in self._items.items():
+            self._mark_review(item, lesson_id in self._to_review)
+        if lesson_ids and lesson_ids[0] in self._items:
+            self.outlineTree.setCurrentItem(self._items[lesson_ids[0]])
+
+    @staticmethod
+    def _mark_review(item: QTreeWidgetItem, review: bool) -> None:
+        font = QFont(item.font(0))
+        font.setBold(review)
+        item.setFont(0, font)
+        if review:
+            item.setToolTip(0, REVIEW_TIP)
+        elif item.toolTip(0) == REVIEW_TIP:
+            item.setToolTip(0, "")
+
     # -- loading ------------------------------------------------------------------------------------
 
     def clear(self) -> None:
         self._loaded = None
         self._items.clear()
+        self._to_review.clear()
         self.outlineTree.clear()
         self.titleLabel.setText("")
         self.exportButton.setEnabled(False)
+        self.studyButton.setEnabled(False)
+        self.studyButton.setText("Study")
         self.pages.setCurrentWidget(self.lessonBrowser)
         self.lessonBrowser.setHtml(
             "<p style='color:#666'>Choose a course in the history (double-click it), or generate a new one.</p>"
@@ -184,8 +281,11 @@ class CourseView(QWidget):
                 loaded.lessons.setdefault(lesson_id, lesson)
                 if lesson_id in previous.html:
                     loaded.html.setdefault(lesson_id, previous.html[lesson_id])
+        if previous is None or previous.job_id != loaded.job_id:
+            self._to_review.clear()
         self._loaded = loaded
         self._populate()
+        self.refresh_study_count()
 
     def on_event(self, event: Event) -> None:
         """Follow the shown job: new lessons appear at once, a finished job reloads in full."""
@@ -223,6 +323,7 @@ class CourseView(QWidget):
         title = course.title if course else (outline.title if outline else "")
         self.titleLabel.setText(title if course else f"{title or 'Course'} (being written)")
         self.exportButton.setEnabled(course is not None)
+        self.studyButton.setEnabled(course is not None and bool(course.flashcards))
         if outline is None:
             self.lessonBrowser.setPlainText("The outline is not ready yet; lessons will appear here as they are written.")
             return
@@ -240,6 +341,7 @@ class CourseView(QWidget):
                 item = QTreeWidgetItem([lesson.title])
                 item.setData(0, KIND_ROLE, ("lesson", lesson.id))
                 self._mark_written(item, lesson.id in loaded.html)
+                self._mark_review(item, lesson.id in self._to_review)
                 module_item.addChild(item)
                 self._items[lesson.id] = item
             if course is not None and course.quiz_for(module.id):
@@ -248,7 +350,8 @@ class CourseView(QWidget):
                 module_item.addChild(quiz_item)
             module_item.setExpanded(True)
         if course is not None:
-            for label, kind in ((f"Practice exam ({len(course.exam.questions)} questions)", "exam"), (f"Flashcards ({len(course.flashcards)})", "flashcards")):
+            attempts_label = f"Quiz history ({len(loaded.attempts)})" if loaded.attempts else "Quiz history"
+            for label, kind in ((f"Practice exam ({len(course.exam.questions)} questions)", "exam"), (f"Flashcards ({len(course.flashcards)})", "flashcards"), (attempts_label, "history")):
                 item = QTreeWidgetItem([label])
                 item.setData(0, KIND_ROLE, (kind, ""))
                 self.outlineTree.addTopLevelItem(item)
@@ -295,17 +398,25 @@ class CourseView(QWidget):
             else:
                 self.lessonBrowser.setHtml(f"<h1>{title}</h1>{text}")
         elif kind == "quiz" and course is not None and (quiz := course.quiz_for(key)):
-            self.quizWidget.start(quiz.title, quiz.questions)
-            self.pages.setCurrentWidget(self.quizWidget)
+            self._start_quiz(quiz.title, quiz.questions, key)
         elif kind == "exam" and course is not None:
-            self.quizWidget.start(course.exam.title, course.exam.questions)
-            self.pages.setCurrentWidget(self.quizWidget)
+            self._start_quiz(course.exam.title, course.exam.questions, EXAM_KEY)
+        elif kind == "history" and course is not None:
+            self.historyWidget.show_history(course, loaded.attempts)
+            self.pages.setCurrentWidget(self.historyWidget)
         elif kind == "flashcards" and course is not None:
             self.flashcardsWidget.start(course.flashcards)
             self.pages.setCurrentWidget(self.flashcardsWidget)
         else:
             self.pages.setCurrentWidget(self.lessonBrowser)
             self.lessonBrowser.setHtml(self._overview_html(kind, key))
+
+    def _start_quiz(self, title: str, questions: list, key: str) -> None:  # type: ignore[type-arg]
+        loaded = self._loaded
+        assert loaded is not None
+        self.quizWidget.start(title, questions, key)
+        self.quizWidget.show_history([attempt for attempt in loaded.attempts if attempt.quiz_key == key])
+        self.pages.setCurrentWidget(self.quizWidget)
 
     def _overview_html(self, kind: str, key: str) -> str:
         loaded = self._loaded

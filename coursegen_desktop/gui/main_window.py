@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
 
         self.courseView = CourseView()
         self.courseView.export_requested.connect(self.export_job)
+        self.courseView.study_requested.connect(self.open_study)
         self.rightSplitter = QSplitter(Qt.Orientation.Vertical)
         self.rightSplitter.setObjectName("rightSplitter")
         self.rightSplitter.addWidget(self.history)
@@ -174,6 +175,9 @@ class MainWindow(QMainWindow):
             else:
                 jobs.addAction(act)
         jobs.aboutToShow.connect(self.history.update_actions)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.studyAction = action(view_menu, "&Study", lambda: self.open_study(), "Ctrl+Shift+S")
 
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "&About CourseGen Desktop", self.show_about, "F1")
@@ -448,6 +452,13 @@ class MainWindow(QMainWindow):
         if self.job_manager is not None:
             self.job_manager.set_max_running(self.settings.max_jobs)
         self.form.set_models(self._models, has_key=bool(self._has_key), default=self.settings.default_model)
+
+    def open_study(self, course_id: str | None = None, course_title: str = "") -> None:
+        """The Study window: today's due cards of one course, or of all of them."""
+        if self.store is not None:
+            from coursegen_desktop.gui.study_view import open_study_window
+
+            open_study_window(self, self.store, self.settings.study, course_id, course_title, self.courseView.refresh_study_count)
 
     def show_about(self) -> None:
         from coursegen_desktop.gui.about import AboutDialog

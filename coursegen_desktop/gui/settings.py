@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.models import DEFAULT_MODEL
+from coursegen_desktop.core.study_config import DEFAULT_NEW_PER_DAY, DEFAULT_RETENTION, StudyConfig
 
 DEFAULT_MAX_JOBS = 2
 DEFAULT_LESSON_CONCURRENCY = 4
@@ -54,6 +55,21 @@ class Settings:
     @default_model.setter
     def default_model(self, value: str) -> None:
         self.q.setValue("generation/model", value)
+
+    @property
+    def study(self) -> StudyConfig:
+        """Desired retention and new cards per day (the CLI reads the same keys: `study.load_config`)."""
+        try:
+            retention = float(self.q.value("study/desired_retention", DEFAULT_RETENTION))
+        except (TypeError, ValueError):
+            retention = DEFAULT_RETENTION
+        return StudyConfig(retention, self._int("study/new_cards_per_day", DEFAULT_NEW_PER_DAY, 0, 9999)).clamped()
+
+    @study.setter
+    def study(self, config: StudyConfig) -> None:
+        config = config.clamped()
+        self.q.setValue("study/desired_retention", round(config.desired_retention, 2))
+        self.q.setValue("study/new_cards_per_day", config.new_per_day)
 
     def bytes_value(self, key: str) -> QByteArray | None:
         value = self.q.value(key)

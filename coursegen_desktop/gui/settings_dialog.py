@@ -1,5 +1,5 @@
 """Settings: the Claude API key (saved via core.secrets, tested asynchronously), the default
-model, how many jobs and lessons run at once, and where the data lives."""
+model, how many jobs and lessons run at once, the study preferences, and where the data lives."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from coursegen_desktop.core import secrets
 from coursegen_desktop.core.errors import CourseGenError
+from coursegen_desktop.core.study_config import RETENTION_RANGE, StudyConfig
 from coursegen_desktop.gui import claude, tasks
 from coursegen_desktop.gui.settings import Settings
 
@@ -116,6 +118,22 @@ class SettingsDialog(QDialog):
         form.addRow("Lessons at once (per job):", self.lessonsAtOnceSpin)
         layout.addWidget(jobs_box)
 
+        study_box = QGroupBox("Study")
+        study_form = QFormLayout(study_box)
+        self.retentionSpin = QDoubleSpinBox()
+        self.retentionSpin.setObjectName("retentionSpin")
+        self.retentionSpin.setRange(*RETENTION_RANGE)
+        self.retentionSpin.setSingleStep(0.01)
+        self.retentionSpin.setValue(settings.study.desired_retention)
+        self.retentionSpin.setToolTip("How likely you want to be to remember a card when it comes back. Higher means more reviews.")
+        self.newPerDaySpin = QSpinBox()
+        self.newPerDaySpin.setObjectName("newPerDaySpin")
+        self.newPerDaySpin.setRange(0, 9999)
+        self.newPerDaySpin.setValue(settings.study.new_per_day)
+        study_form.addRow("Desired retention:", self.retentionSpin)
+        study_form.addRow("New cards per day:", self.newPerDaySpin)
+        layout.addWidget(study_box)
+
         data_box = QGroupBox("Data folder")
         data_row = QHBoxLayout(data_box)
         self.dataLabel = QLabel(claude.data_folder())
@@ -195,6 +213,7 @@ class SettingsDialog(QDialog):
         self._settings.default_model = self.modelCombo.currentText().strip() or self._settings.default_model
         self._settings.max_jobs = self.jobsSpin.value()
         self._settings.lesson_concurrency = self.lessonsAtOnceSpin.value()
+        self._settings.study = StudyConfig(self.retentionSpin.value(), self.newPerDaySpin.value())
         self._settings.sync()
         self.settings_applied.emit()
         self.accept()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from coursegen_desktop.core.models import Flashcard, Question
+from coursegen_desktop.core.quiz_history import QuizAnswer, QuizAttempt
+from coursegen_desktop.gui.job_state import format_duration
 
 
 def _heading(text: str = "") -> QLabel:
@@ -31,7 +34,14 @@ def _heading(text: str = "") -> QLabel:
 
 
 class QuizWidget(QWidget):
-    """One question at a time: choose an answer, Check, read the explanation, Next; then a score."""
+    """One question at a time: choose an answer, Check, read the explanation, Next; then a score.
+
+    Signals:
+        attempt_finished(object): a finished attempt, a dict with quiz_key, quiz_title,
+            answers (list of `QuizAnswer`), started_at and finished_at (epoch seconds).
+    """
+
+    attempt_finished = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +50,10 @@ class QuizWidget(QWidget):
         self._index = 0
         self._score = 0
         self._checked = False
+        self._key = ""
+        self._title = ""
+        self._answers: list[QuizAnswer] = []
+        self._started_at = time.time()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
         self.titleLabel = _heading()
@@ -61,6 +75,11 @@ class QuizWidget(QWidget):
         self.feedbackLabel.setTextFormat(Qt.TextFormat.RichText)
         self.scoreLabel = QLabel()
         self.scoreLabel.setObjectName("scoreLabel")
+        self.historyLabel = QLabel()
+        self.historyLabel.setObjectName("quizHistoryLabel")
+        self.historyLabel.setWordWrap(True)
+        self.historyLabel.setTextFormat(Qt.TextFormat.RichText)
+        self.historyLabel.hide()
         self.checkButton = QPushButton("Check answer")
         self.checkButton.setObjectName("checkButton")
         self.checkButton.clicked.connect(self.check)
@@ -78,13 +97,34 @@ class QuizWidget(QWidget):
         layout.addLayout(self._options_box)
         layout.addSpacing(8)
         layout.addWidget(self.feedbackLabel)
+        layout.addWidget(self.historyLabel)
         layout.addStretch(1)
         layout.addLayout(buttons)
 
-    def start(self, title: str, questions: list[Question]) -> None:
+    def start(self, title: str, questions: list[Question], key: str = "") -> None:
+        """Start a quiz; `key` (a module id, or "exam") names it in the attempt history."""
         self.titleLabel.setText(title)
+        self._key, self._title = key, title
         self._questions, self._index, self._score = list(questions), 0, 0
         self._show_question()
+
+    @property
+    def quiz_key(self) -> str:
+        return self._key
+
+    def show_history(self, attempts: list[QuizAttempt]) -> None:
+        """Past attempts of this quiz, newest first, under the score."""
+        if not attempts:
+            self.historyLabel.clear()
+            self.historyLabel.hide()
+            return
+        rows = "".join(
+            f"<tr><td>{attempt.finished_at.astimezone():%d %b %Y, %H:%M}</td><td align='right'>&nbsp;&nbsp;{attempt.score} of {attempt.total}</td>"
+            f"<td align='right'>&nbsp;&nbsp;{attempt.percent}%</td><td align='right'>&nbsp;&nbsp;{html.escape(format_duration(attempt.seconds))}</td></tr>"
+            for attempt in attempts[:8]
+        )
+        self.historyLabel.setText(f"<p><b>Your attempts at this quiz</b></p><table>{rows}</table>")
+        self.historyLabel.setVisible(self._index < 0)
 
     def _show_question(self) -> None:
         for button in self._group.buttons():
@@ -92,6 +132,9 @@ class QuizWidget(QWidget):
             button.deleteLater()
         self._checked = False
         self.feedbackLabel.clear()
+        if self._index == 0:  # a new attempt (also after "Try again")
+            self._answers, self._started_at, self._score = [], time.time(), 0
+            self.historyLabel.hide()
         if self._index >= len(self._questions):
             self._show_score()
             return
@@ -119,6 +162,7 @@ class QuizWidget(QWidget):
         self._checked = True
         right = chosen == question.answer_index
         self._score += right
+        self._answers.append(QuizAnswer(question.id, question.stem, question.objective_id, chosen, right))
         for number, button in enumerate(self._group.buttons()):
             button.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)  # locked, still readable
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -148,6 +192,12 @@ class QuizWidget(QWidget):
         self.nextButton.setText("Try again")
         self.nextButton.setEnabled(True)
         self._index = -1  # the next "Next" starts over
+        self.historyLabel.setVisible(bool(self.historyLabel.text()))
+        if self._answers:
+            self.attempt_finished.emit({
+                "quiz_key": self._key, "quiz_title": self._title, "answers": list(self._answers),
+                "started_at": self._started_at, "finished_at": time.time(),
+            })
 
 
 class FlashcardsWidget(QWidget):

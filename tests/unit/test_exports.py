@@ -480,6 +480,20 @@ def test_anki_deck(tmp_path: Path, course: Course) -> None:
     assert decks_again.keys() == decks.keys()
 
 
+def test_anki_reexport_of_an_edited_course_updates_notes(tmp_path: Path, course: Course) -> None:
+    notes, _ = read_notes(export_course(course, "anki", tmp_path / "a.apkg"), tmp_path)
+    guids = {flds.split("\x1f")[0]: guid for guid, _, flds in notes}
+    edited = course.model_copy(deep=True)
+    edited.flashcards[0] = edited.flashcards[0].model_copy(update={"front": "  " + edited.flashcards[0].front.upper() + " ", "back": "A better answer."})
+    edited.flashcards.append(edited.flashcards[1].model_copy(update={"front": "A brand-new card?"}))
+    edited.exam.questions[0] = edited.exam.questions[0].model_copy(update={"explanation": "Explained again."})
+    again, _ = read_notes(export_course(edited, "anki", tmp_path / "b.apkg"), tmp_path)
+    assert len(again) == len(notes) + 1  # only the new card is a new note
+    assert {guid for guid, _, _ in notes} < {guid for guid, _, _ in again}
+    edited_note = next(flds for guid, _, flds in again if guid == guids[html.escape(course.flashcards[0].front)])
+    assert edited_note.endswith("A better answer.")
+
+
 def test_anki_fields_escape_markup(tmp_path: Path, hostile: Course) -> None:
     notes, _ = read_notes(export_course(hostile, "anki", tmp_path / "h.apkg"), tmp_path)
     for _, _, flds in notes:

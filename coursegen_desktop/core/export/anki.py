@@ -1,8 +1,10 @@
 """Anki deck (.apkg): the flashcards, and every quiz and exam question as a card.
 
 Ids are derived, not random: the deck id from the course title and each note's guid from the
-title plus the card's front, so importing a re-export of the same course updates the cards the
-learner already studies instead of adding duplicates (and keeps their review history).
+title plus the card's normalised front (`card_keys.normalise_front`: case, spacing and a closing
+question mark do not count), so importing a re-export of the same course, after its answers,
+explanations or the wording of a front's spacing changed, updates the notes the learner already
+studies instead of adding duplicates (and keeps their review history).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import genanki
 
+from coursegen_desktop.core.card_keys import normalise_front
 from coursegen_desktop.core.export.course_parts import answer_line, module_views
 from coursegen_desktop.core.export.text import esc, esc_lines, one_line
 from coursegen_desktop.core.models import Course, Question
@@ -58,7 +61,7 @@ def build_deck(course: Course) -> genanki.Deck:
     seen: set[str] = set()
 
     def add(kind: str, key: str, front: str, back: str, tags: list[str]) -> None:
-        guid = genanki.guid_for(title, kind, one_line(key))
+        guid = genanki.guid_for(title, kind, normalise_front(one_line(key)))
         if guid not in seen:  # the same question in a quiz and the exam is one card
             seen.add(guid)
             deck.add_note(genanki.Note(model=MODEL, fields=[front, back], guid=guid, tags=["coursegen", kind, *tags]))
