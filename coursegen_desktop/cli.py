@@ -390,7 +390,9 @@ def cmd_delete(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
     from coursegen_desktop.core.export import FORMATS, export_course
+    from coursegen_desktop.gui.pdf_format import register_pdf_format  # Qt-free; Qt loads only for a PDF
 
+    register_pdf_format()
     job_id = store.resolve_id(args.job_id)
     if args.fmt not in FORMATS:
         return fail(f"Unknown format '{args.fmt}'; choose one of: {', '.join(FORMATS)}.", EXIT_USAGE)

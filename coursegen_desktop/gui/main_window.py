@@ -43,6 +43,7 @@ from coursegen_desktop.gui.history_model import PROGRESS, STARTED, HistoryFilter
 from coursegen_desktop.gui.icons import app_icon
 from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
 from coursegen_desktop.gui.new_course_form import NewCourseForm
+from coursegen_desktop.gui.pdf_format import register_pdf_format
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
 from coursegen_desktop.gui.settings import Settings
 from coursegen_desktop.gui.widgets import MessageBar
@@ -380,6 +381,7 @@ class MainWindow(QMainWindow):
         except ImportError:
             self.show_message("Export is not available in this installation.", "error")
             return
+        register_pdf_format()  # the app can run Qt's PDF writer, so it offers PDF
         record = self.history_model.record(job_id)
         if self.store is None or record is None:
             return

@@ -32,6 +32,7 @@ from coursegen_desktop.core.export.markdown_render import render_markdown_safe, 
 from coursegen_desktop.core.export.scorm import SCORM_JS
 from coursegen_desktop.core.export.text import md_escape, one_line
 from coursegen_desktop.core.models import Course, Lesson, Question, Quiz
+from coursegen_desktop.gui.pdf_format import register_pdf_format
 from tests.helpers.course_factory import make_course
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +120,9 @@ def assert_no_active_content(page: PageReader, allowed_scripts: tuple[str, ...] 
 
 
 def test_registry_lists_every_format() -> None:
+    assert [name for name in FORMATS if name != "pdf"] == ["markdown", "markdown-folder", "html", "anki", "moodle", "gift", "scorm", "epub"]
+    register_pdf_format()  # what the app and the CLI do: PDF needs Qt, which core may not import
+    register_pdf_format()
     assert list(FORMATS) == ["markdown", "markdown-folder", "html", "pdf", "anki", "moodle", "gift", "scorm", "epub"]
     for name, spec in FORMATS.items():
         assert spec.name == name and spec.label
@@ -673,3 +677,14 @@ def test_epub_passes_epubcheck(tmp_path: Path, hostile: Course) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert "No errors or warnings detected" in output, output[-4000:]
+
+
+def test_core_never_names_the_gui() -> None:
+    """Core runs without Qt: no import of, and no registry string naming, a GUI module."""
+    core = Path(__file__).resolve().parents[2] / "coursegen_desktop" / "core"
+    offenders = [
+        str(path.relative_to(core))
+        for path in core.rglob("*.py")
+        if re.search(r"coursegen_desktop\.gui|\bPySide6\b", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
