@@ -19,7 +19,7 @@ from coursegen_desktop.core.generators.offline.text import (
     stem_set,
     tokenise,
 )
-from coursegen_desktop.core.review import is_numeric_option
+from coursegen_desktop.core.options import is_numeric_option
 
 _PARTICLES = frozenset("over into from to through back out up down away off onto the a an its their".split())
 
@@ -45,7 +45,7 @@ class Item:
 
 
 class ItemWriter:
-    """Turns sentences into one-best-answer items (COURSE_QUALITY.md offline steps 3-7)."""
+    """Turns sentences into one-best-answer items (docs/course-quality.md, offline steps 3-7)."""
 
     def __init__(self, index: Index) -> None:
         self.index = index

@@ -30,7 +30,7 @@ def source_labels(index: Index, sections: Iterable[int]) -> list[str]:
 
 class LessonWriter:
     """Assembles a lesson from its sentences: objectives, explanation, worked example, key
-    points, glossary and retrieval questions (COURSE_QUALITY.md check 22)."""
+    points, glossary and retrieval questions (docs/course-quality.md check 22)."""
 
     def __init__(self, index: Index, writer: ItemWriter) -> None:
         self.index = index
