@@ -319,7 +319,11 @@ def test_shift_headings_moves_headings_not_code() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1. not a list", "- no", "> no", "# no", "a <b>x</b> & &amp; `c` *d* _e_ [f](g) ~h~ | i", "C# and F#", "\\ back"]
+    "text",
+    [
+        "1. not a list", "- no", "> no", "# no", "a <b>x</b> & &amp; `c` *d* _e_ [f](g) ~h~ | i", "C# and F#", "\\ back",
+        ">>> print(x)", ">> quoted", "---", "===", "- - -", "+ plus", "* star", "2) second", "1999. A year", "```", "~~~ tilde",
+    ],
 )
 def test_md_escape_renders_as_the_same_text(text: str) -> None:
     rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md_escape(text))

@@ -142,6 +142,7 @@ def _pdf_pages_to_blocks(pages: list[str], outline: list[tuple[int, str, int]], 
                 segments[-1][1].append(number + 1)
     blocks: list[Block] = []
     for index, (lines, page_of_line) in enumerate(segments):
+        lines, page_of_line = _join_code_across_pages(lines, page_of_line)
         if index:
             blocks.append(marks[index - 1])
         for block in plain_blocks("\n".join(lines), page_of_line=page_of_line, strict=True):
@@ -164,6 +165,15 @@ def _fence_code(lines: list[str], code: frozenset[str]) -> list[str]:
     if inside:
         out.append("```")
     return out
+
+
+def _join_code_across_pages(lines: list[str], page_of_line: list[int]) -> tuple[list[str], list[int]]:
+    """Code that runs on over a page break is one block: drop a closing fence met by an opening one."""
+    keep = [True] * len(lines)
+    for k in range(len(lines) - 1):
+        if lines[k] == lines[k + 1] == "```" and page_of_line[k] != page_of_line[k + 1] and keep[k]:
+            keep[k] = keep[k + 1] = False
+    return [line for line, kept in zip(lines, keep) if kept], [page for page, kept in zip(page_of_line, keep) if kept]
 
 
 def _start_segment(segments: list[tuple[list[str], list[int]]], marks: list[Block], heading: Block) -> None:
