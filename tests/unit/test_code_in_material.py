@@ -159,3 +159,32 @@ def test_markdown_export_keeps_code_and_quotes_nothing(course: Course) -> None:
     blocks = re.findall(r"<pre><code[^>]*>(.*?)</code></pre>", rendered, re.S)
     assert len(blocks) >= len(control_flow_code_blocks())
     assert any(">>> for i in range(5):" in block.replace("&gt;", ">") for block in blocks)
+
+
+def test_a_document_set_wholly_in_a_monospace_font_is_read_as_prose(tmp_path: Path) -> None:
+    """A text file printed to PDF in Courier, notes typed in Consolas: the font tells nothing."""
+    from tests.helpers.make_docs import MONO_FONT, write_pdf
+
+    prose = [text for kind, text in CONTROL_FLOW if kind == "p"][:6]
+    pdf = write_pdf(tmp_path / "typed.pdf", [[("F2", line) for text in prose for line in (text.replace("`", ""), "")]])
+    import docx
+
+    document = docx.Document()
+    for text in prose:
+        document.add_paragraph().add_run(text.replace("`", "")).font.name = MONO_FONT
+    document.save(str(tmp_path / "typed.docx"))
+    for path in (pdf, tmp_path / "typed.docx"):
+        chunks = load_material([path]).chunks
+        assert not [code for chunk in chunks for code in _code_of(chunk.text)], path.name
+        assert "control flow statement decides which part of a program runs next" in " ".join(c.text for c in chunks)
+
+
+def test_code_in_the_prose_font_is_kept_apart_where_it_reads_as_code(tmp_path: Path) -> None:
+    """Without a monospace font, lines that read as code (and `>>>` sessions) still become code."""
+    from tests.helpers.make_docs import write_pdf
+
+    lines = ["A for loop is a loop that iterates over the items of any sequence. For example:",
+             "words = ['cat', 'window', 'defenestrate']", "for w in words:", "print(w, len(w))",
+             "Code that changes a collection while iterating over it can be tricky to get right."]
+    chunks = load_material([write_pdf(tmp_path / "plain.pdf", [lines])]).chunks
+    assert [code for chunk in chunks for code in _code_of(chunk.text)] == ["\n".join(lines[1:4])]

@@ -21,6 +21,9 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
             raise MaterialError(f"{name} is an old Word .doc or a password-protected document; save it as an unprotected .docx and add that.")
     try:
         document = docx.Document(str(path))
+        paragraphs = [p for p in document.paragraphs if p.text.strip()]
+        mono_chars = sum(len(p.text) for p in paragraphs if _is_code_paragraph(p))
+        fonts_tell = mono_chars <= 0.6 * max(1, sum(len(p.text) for p in paragraphs))  # not one font throughout
         blocks: list[Block] = []
         numbered = 0
         in_list = False
@@ -29,7 +32,7 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
                 blocks.append(Block(_docx_table(item)))
                 numbered, in_list = 0, False
                 continue
-            if _is_code_paragraph(item):
+            if _is_code_paragraph(item, fonts=fonts_tell):
                 line = item.text.replace("\t", "    ").rstrip()  # type: ignore[attr-defined]
                 if blocks and blocks[-1].code:
                     blocks[-1].text += "\n" + line
@@ -37,7 +40,7 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
                     blocks.append(Block(line, code=True))
                 numbered, in_list = 0, False
                 continue
-            block, numbered = _docx_paragraph(item, numbered)
+            block, numbered = _docx_paragraph(item, numbered, fonts=fonts_tell)
             if block is None:
                 if blocks and blocks[-1].code:
                     blocks[-1].text += "\n"  # a blank line inside code (trimmed at the end)
@@ -60,8 +63,9 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
 _CODE_STYLE = re.compile(r"code|preformatted|source|verbatim|macro|listing|console|plain text", re.I)
 
 
-def _is_code_paragraph(paragraph: object) -> bool:
-    """A code style, every visible run in a monospace font, or a `>>>` prompt line."""
+def _is_code_paragraph(paragraph: object, *, fonts: bool = True) -> bool:
+    """A code style, every visible run in a monospace font (when `fonts`: not in a document
+    written wholly in one), or a `>>>` prompt line."""
     text = paragraph.text  # type: ignore[attr-defined]
     style = _style_name(paragraph)
     if re.fullmatch(r"Heading \d|Title", style):
@@ -69,7 +73,7 @@ def _is_code_paragraph(paragraph: object) -> bool:
     if _CODE_STYLE.search(style) or is_prompt(text):
         return bool(text.strip()) or bool(_CODE_STYLE.search(style))
     runs = [run for run in paragraph.runs if run.text.strip()]  # type: ignore[attr-defined]
-    return bool(runs) and all(_run_is_monospace(run, paragraph) for run in runs)
+    return fonts and bool(runs) and all(_run_is_monospace(run, paragraph) for run in runs)
 
 
 def _run_is_monospace(run: object, paragraph: object) -> bool:
@@ -80,8 +84,10 @@ def _run_is_monospace(run: object, paragraph: object) -> bool:
     return is_monospace_font(name)
 
 
-def _paragraph_text(paragraph: object) -> str:
-    """The paragraph's words, monospace runs inside prose as `inline code`."""
+def _paragraph_text(paragraph: object, fonts: bool) -> str:
+    """The paragraph's words, monospace runs inside prose as `inline code` (when `fonts`)."""
+    if not fonts:
+        return paragraph.text  # type: ignore[attr-defined]
     try:
         runs = list(paragraph.runs)  # type: ignore[attr-defined]
     except Exception:
@@ -103,7 +109,7 @@ def _paragraph_text(paragraph: object) -> str:
     return "".join(out)
 
 
-def _docx_paragraph(paragraph: object, numbered: int) -> tuple[Block | None, int]:
+def _docx_paragraph(paragraph: object, numbered: int, *, fonts: bool = True) -> tuple[Block | None, int]:
     """A paragraph as a heading, a list item ("1. …" / "- …") or body text."""
     text = " ".join(paragraph.text.split())  # type: ignore[attr-defined]
     if not text:
@@ -115,7 +121,7 @@ def _docx_paragraph(paragraph: object, numbered: int) -> tuple[Block | None, int
     if "List Number" in style:
         return Block(f"{numbered + 1}. {text}"), numbered + 1
     ppr = paragraph._p.pPr  # type: ignore[attr-defined]
-    body = " ".join(_paragraph_text(paragraph).split())
+    body = " ".join(_paragraph_text(paragraph, fonts).split())
     if "List" in style or (ppr is not None and ppr.numPr is not None):
         return Block(f"- {body}"), 0
     return Block(body), 0

@@ -53,7 +53,11 @@ def pdf_blocks(path: Path, name: str) -> list[Block]:
     pages = [text for text, _ in texts]
     if sum(len(re.findall(r"\w", text)) for text in pages) < 20:
         raise MaterialError(f"{name} has no text layer (it looks like a scanned image); run it through OCR or add a text version.")
-    return _pdf_pages_to_blocks(pages, outline, [code for _, code in texts])
+    code_lines = [code for _, code in texts]
+    mono_chars = sum(len(line.strip()) for text, code in texts for line in text.split("\n") if line.strip() in code)
+    if mono_chars > 0.6 * max(1, sum(len(text) for text in pages)):
+        code_lines = None  # set wholly in a monospace font (a printed text file): the font tells nothing
+    return _pdf_pages_to_blocks(pages, outline, code_lines)
 
 
 def _page_text(page: object) -> tuple[str, frozenset[str]]:

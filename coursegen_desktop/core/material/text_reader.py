@@ -92,6 +92,13 @@ def plain_blocks(text: str, *, page_of_line: list[int] | None = None, strict: bo
             session, i = collect_session(lines, i, until_blank=not strict)
             add_code(session, SESSION_LANG, start)
             continue
+        if strict and looks_like_code(line) and looks_like_code(nxt):  # code in the prose's font
+            flush()
+            start = i
+            while i < len(lines) and lines[i].strip() and looks_like_code(lines[i]):
+                i += 1
+            add_code(tidy_code("\n".join(lines[start:i])), "", start)
+            continue
         if not strict and not para:
             handled = _rst_markup(lines, i, prev_blank, literal[0], add_code)
             if handled is not None:
