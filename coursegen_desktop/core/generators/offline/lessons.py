@@ -75,7 +75,7 @@ class LessonWriter:
 
         for i in ids:
             s = self.index.sentences[i]
-            if s.section != last_section and (i in shown or (s.section,) in code):
+            if s.section != last_section and (i in shown or i in code or (s.section,) in code):
                 end_paragraph()
                 if show_headings and self.index.sections[s.section].title:
                     out.append(f"### {self.index.sections[s.section].title}\n\n")
