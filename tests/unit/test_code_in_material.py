@@ -188,3 +188,18 @@ def test_code_in_the_prose_font_is_kept_apart_where_it_reads_as_code(tmp_path: P
              "Code that changes a collection while iterating over it can be tricky to get right."]
     chunks = load_material([write_pdf(tmp_path / "plain.pdf", [lines])]).chunks
     assert [code for chunk in chunks for code in _code_of(chunk.text)] == ["\n".join(lines[1:4])]
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("for w in words:", True), ("print(w, len(w))", True), ("x = 0", True), ("def f(x):", True), ("pass", True),
+        (">>> f(1)", True), ("else:", True), ("for example:", False), ("pass the salt to the left.", False),
+        ("The result = 5 in most cases.", False), ("Here is an example:", False), ("return to the start of the cycle", False),
+    ],
+)
+def test_what_reads_as_code(line: str, code: bool) -> None:
+    """The fallback for code that no font or markup marks: prose is never taken for code."""
+    from coursegen_desktop.core.material.code import looks_like_code
+
+    assert looks_like_code(line) is code

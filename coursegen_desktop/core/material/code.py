@@ -25,7 +25,9 @@ _CODE_LINE = re.compile(
     r"""^\s*(?:
         (?:def|class)\s+\w+\s*[(:]
       | (?:import\s+[\w.]+|from\s+[\w.]+\s+import\s)
-      | (?:if|elif|while|for|with|try|except|else|finally|match|case)\b[^.!?]*:\s*(?:\#.*)?$
+      | (?:if|elif|while|with|except|match|case)\s[^.!?]*:\s*(?:\#.*)?$
+      | for\s+[\w, ()]+\s+in\s[^.!?]*:\s*(?:\#.*)?$
+      | (?:else|try|finally|except)\s*:\s*(?:\#.*)?$
       | (?:return|yield|raise|print|pass|break|continue)\b(?:\s*[(\w'"\[{].*)?$
       | [A-Za-z_][\w.\[\]'"]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*(?:[-+*/%|&^]|//|\*\*)?=(?!=)\s*\S.*
       | [A-Za-z_][\w.]*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*;?\s*$
@@ -44,6 +46,9 @@ _MONOSPACE = re.compile(r"mono|courier|consol|menlo|monaco|typewriter|fixed|inco
 def is_monospace_font(name: str | None) -> bool:
     """A font name (PDF BaseFont such as `ABCDEF+DejaVuSansMono`, or a Word font) of a monospace face."""
     return bool(name) and bool(_MONOSPACE.search(name.split("+", 1)[-1]))
+
+
+_BARE_STATEMENT = re.compile(r"^(?:pass|break|continue|return|else:|try:|finally:|\}|\};?)$")
 
 
 @dataclass(frozen=True)
@@ -140,10 +145,10 @@ def looks_like_code(line: str) -> bool:
     """True for a line that reads as program code rather than a sentence (a fallback for
     material whose code cannot be told apart by its font or markup)."""
     stripped = line.strip()
-    if not stripped or is_prompt(stripped):
+    if not stripped or is_prompt(stripped) or _BARE_STATEMENT.match(stripped):
         return bool(stripped)
-    if _reads_as_prose(stripped) and not stripped.endswith(":"):
-        return False
+    if (_reads_as_prose(stripped) and not stripped.endswith(":")) or not re.search(r"[=()\[\]{}:;#]", stripped):
+        return False  # a sentence, or words without a single symbol of code
     return bool(_CODE_LINE.match(stripped))
 
 
