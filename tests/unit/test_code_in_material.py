@@ -203,3 +203,17 @@ def test_what_reads_as_code(line: str, code: bool) -> None:
     from coursegen_desktop.core.material.code import looks_like_code
 
     assert looks_like_code(line) is code
+
+
+def test_a_section_of_nothing_but_code_still_reaches_a_lesson(tmp_path: Path) -> None:
+    text = control_flow_markdown().replace("## pass Statements", "## pass Statements\n\n### Example\n\n```python\nwhile True:\n    pass  # busy-wait\n```\n\n### Usage")
+    material = _write_text(tmp_path / "notes.md", text)
+    store = Store.open(tmp_path / "data")
+    try:
+        request = make_request(topic="Control flow", modules=2, lessons_per_module=2).model_copy(update={"material": (material,), "generator": GeneratorKind.OFFLINE})
+        record = pipeline.run(request, OfflineGenerator(), store, lambda event: None, CancelToken())
+        course = store.get_course(record.id)
+    finally:
+        store.close()
+    assert course is not None
+    assert "while True:\n    pass  # busy-wait" in [code for lesson in course.lessons for code in _code_of(lesson.markdown)]

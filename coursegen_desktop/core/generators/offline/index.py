@@ -122,6 +122,9 @@ class Index:
                 self._read_prose(section, segment.text, page)
 
     def _add_code(self, section: Section, text: str, lang: str) -> None:
+        if not section.sentences:  # a section of nothing but code: it goes with the text before it
+            earlier = next((s for s in reversed(self.sections[: section.index]) if s.source == section.source and s.sentences), None)
+            section = earlier or section
         after = section.sentences[-1] if section.sentences else None
         last = self.code_blocks[-1] if self.code_blocks else None
         if last and (last.section, last.after, last.lang) == (section.index, after, lang):  # one block cut in two by chunking
