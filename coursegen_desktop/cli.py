@@ -2,7 +2,9 @@
 
 The contract scripts rely on: `--json` prints only JSON on stdout (one event per line for
 `generate`/`resume`); human progress goes to stderr; exit codes are 0 completed, 1 failed,
-130 cancelled by Ctrl+C (finished parts kept), 2 bad usage or bad input.
+130 cancelled by Ctrl+C (finished parts kept), 2 bad usage or bad input, and 141 when the reader
+of the output went away (`coursegen jobs | head -1`): like a Unix tool stopped by SIGPIPE, quietly;
+a running job is then cancelled and can be resumed (see `cli_pipe.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from coursegen_desktop import __version__, cli_study
+from coursegen_desktop.cli_pipe import EXIT_BROKEN_PIPE, OutputGuard, is_broken_pipe, silence_stdio
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
@@ -101,10 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log_file = setup_logging()
     try:
-        return _open_and_run(args)
+        code = _open_and_run(args)
+        sys.stdout.flush()  # a closed pipe shows here for output still in the buffer
+        return code
     except KeyboardInterrupt:
         return EXIT_CANCELLED
-    except Exception:  # noqa: BLE001 - a bug: its traceback goes to the log, the user gets one sentence
+    except Exception as exc:  # noqa: BLE001 - a bug: its traceback goes to the log, the user gets one sentence
+        if is_broken_pipe(exc):
+            silence_stdio()
+            return EXIT_BROKEN_PIPE
         logging.getLogger(__name__).exception("coursegen %s failed with an unexpected error", args.command)
         where = f" ({log_file})" if log_file else ""
         return fail(f"Something went wrong; the details are in the log{where}. Try again, and report it if it happens again.", EXIT_FAILED)
@@ -189,7 +197,8 @@ def _run_job(store: Store, job_id: str, as_json: bool) -> int:
     job = store.get_job(job_id)
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.cancel())
-    display = JsonLines(sys.stdout) if as_json else ProgressLine(sys.stderr)
+    guard = OutputGuard(on_gone=cancel.cancel)  # the reader went away: stop, keep what is made
+    display = JsonLines(sys.stdout, guard) if as_json else ProgressLine(sys.stderr, guard)
     ending: list[AnyEvent] = []
 
     def emit(event: AnyEvent) -> None:
@@ -203,6 +212,8 @@ def _run_job(store: Store, job_id: str, as_json: bool) -> int:
         signal.signal(signal.SIGINT, previous)
         if not as_json:
             display.close()
+    if guard.gone:
+        return EXIT_BROKEN_PIPE
     return _report(_with_ending(record, ending[-1] if ending else None), as_json)
 
 
@@ -238,19 +249,18 @@ def _report(record: JobRecord, as_json: bool) -> int:
 class JsonLines:
     """Every event as one JSON object per line; flushed so a reading script sees it at once."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO, guard: OutputGuard) -> None:
+        self.stream, self.guard = stream, guard
 
     def __call__(self, event: AnyEvent) -> None:
-        self.stream.write(event.to_json() + "\n")
-        self.stream.flush()
+        self.guard.write(self.stream, event.to_json() + "\n")
 
 
 class ProgressLine:
     """A one-line progress display on a terminal; plain lines per step when not a terminal."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO, guard: OutputGuard) -> None:
+        self.stream, self.guard = stream, guard
         self.tty = stream.isatty()
         self._width = 0
         self._lessons = ""
@@ -263,20 +273,18 @@ class ProgressLine:
             self._write(f"[{event.percent:5.1f}%] {event.message}{eta}")
         elif isinstance(event, StepStarted):
             line = f"[{event.index + 1}/7] {event.label}"
-            self._write(line) if self.tty else print(line, file=self.stream, flush=True)
+            self._write(line) if self.tty else self.guard.write(self.stream, line + "\n")
         elif isinstance(event, JobFailed):
             self.close()
 
     def _write(self, text: str) -> None:
         text = text[:100]
-        self.stream.write("\r" + text.ljust(self._width))
-        self.stream.flush()
+        self.guard.write(self.stream, "\r" + text.ljust(self._width))
         self._width = len(text)
 
     def close(self) -> None:
         if self.tty and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
+            self.guard.write(self.stream, "\r" + " " * self._width + "\r")
             self._width = 0
 
 
@@ -383,7 +391,9 @@ def cmd_delete(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
     from coursegen_desktop.core.export import FORMATS, export_course
+    from coursegen_desktop.gui.pdf_format import register_pdf_format  # Qt-free; Qt loads only for a PDF
 
+    register_pdf_format()
     job_id = store.resolve_id(args.job_id)
     if args.fmt not in FORMATS:
         return fail(f"Unknown format '{args.fmt}'; choose one of: {', '.join(FORMATS)}.", EXIT_USAGE)

@@ -1,4 +1,4 @@
-"""The review step: cheap, deterministic checks of a finished course (COURSE_QUALITY.md 1-20, 24-26).
+"""The review step: cheap, deterministic checks of a finished course (docs/course-quality.md 1-20, 24-26).
 
 Generator-agnostic: Claude's output and the offline generator's go through the same checks.
 Only mechanical repairs are made here (trimming options, sorting numbers, rebalancing key
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import difflib
 import math
-import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from coursegen_desktop.core.material import Material, content_words, light_stem, split_sentences, words
 from coursegen_desktop.core.models import Exam, Flashcard, Lesson, Outline, Question, Quiz, ReviewNote
+from coursegen_desktop.core.options import balanced_positions, is_numeric_option, normalise_option, numeric_value
 
 MAX_OPTIONS = 5
 MIN_OPTIONS = 3
@@ -29,8 +29,6 @@ _ABSOLUTE = ("always", "never", "all", "only", "completely", "absolutely")
 _VAGUE = ("often", "usually", "sometimes", "rarely")
 _BLANK = re.compile(r"_{3,}")
 _LETTER_REF = re.compile(r"\b(?:answer|option|choice)\s+(?:is\s+)?\(?([A-F])\)?(?![\w'])|\(([A-F])\)\s+is\s+(?:the\s+)?correct|\b([A-F])\s+is\s+(?:the\s+)?correct")
-_NUMBER = re.compile(r"^[-−]?\d{1,3}(?:[,\s]\d{3})*(?:\.\d+)?\s*%?$|^[-−]?\d+(?:\.\d+)?\s*%?$")
-_ARTICLES = frozenset({"a", "an", "the"})
 _LEARNER_PREFIX = re.compile(r"^(?:the\s+learners?|learners|students?|you)\s+(?:will|should|can)\s+be\s+able\s+to\s+", re.I)
 
 BLOOM_VERBS: dict[str, str] = {
@@ -42,47 +40,6 @@ BLOOM_VERBS: dict[str, str] = {
     **dict.fromkeys("design formulate create construct compose develop devise generate plan produce propose invent write build".split(), "create"),
 }
 _VAGUE_VERBS = ("understand", "know", "learn", "appreciate", "be aware", "be familiar", "become familiar", "gain", "grasp", "realise", "realize")
-
-
-# ---------------------------------------------------------------------------------------------
-# Helpers shared with the generators
-
-
-def normalise_option(text: str) -> str:
-    """Casefold, strip punctuation, articles and extra whitespace (check 3)."""
-    tokens = re.sub(r"[^\w\s]", " ", text.casefold()).split()
-    return " ".join(t for t in tokens if t not in _ARTICLES)
-
-
-def is_numeric_option(text: str) -> bool:
-    return bool(_NUMBER.match(text.strip()))
-
-
-def numeric_value(text: str) -> float:
-    cleaned = text.strip().replace("−", "-").rstrip("%").strip()
-    return float(re.sub(r"[,\s]", "", cleaned))
-
-
-def balanced_positions(count: int, seed: str, options: int = 4) -> list[int]:
-    """Key positions for `count` items: shuffled blocks of 0..options-1, so every letter gets
-    its share and no run is longer than 2 (check 16). Deterministic for a seed."""
-    rng = random.Random(seed)
-    positions: list[int] = []
-    while len(positions) < count:
-        block = list(range(options))
-        rng.shuffle(block)
-        if positions and block[0] == positions[-1]:
-            block.append(block.pop(0))
-        positions.extend(block)
-    return positions[:count]
-
-
-def place_key(key: str, distractors: Sequence[str], position: int, rng: random.Random) -> tuple[list[str], int]:
-    """Shuffle the distractors and put the key at `position`: returns (options, answer_index)."""
-    others = list(distractors)
-    rng.shuffle(others)
-    position = max(0, min(position, len(others)))
-    return [*others[:position], key, *others[position:]], position
 
 
 def _stems(text: str) -> set[str]:
@@ -602,11 +559,6 @@ def _module_objectives(outline: Outline) -> dict[str, list[str]]:
 
 __all__ = [
     "BLOOM_VERBS",
-    "balanced_positions",
-    "is_numeric_option",
-    "normalise_option",
-    "numeric_value",
-    "place_key",
     "question_problems",
     "review_course",
 ]

@@ -13,23 +13,58 @@ from coursegen_desktop.core import paths
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.icons import app_icon
 
-# (distribution, what it is, licence as declared in its dist-info METADATA)
+# Every distribution a bundle carries: (distribution, what it is, licence as declared in its
+# dist-info METADATA). The app's own dependencies first, then what they pull in. A test walks
+# the installed dependency tree and fails when one is missing here or in packaging/README.md,
+# or when a licence would not fit an MIT app (GPL/AGPL without an LGPL choice).
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("PySide6-Essentials", "Qt 6 and its Python bindings", "LGPL-3.0-only (or GPL-2.0/GPL-3.0)"),
     ("shiboken6", "PySide6 binding runtime", "LGPL-3.0-only (or GPL-2.0/GPL-3.0)"),
     ("anthropic", "Claude API client", "Apache-2.0"),
-    ("httpx2", "HTTP client used by anthropic", "BSD-3-Clause"),
     ("pydantic", "data validation", "MIT"),
     ("pypdf", "reading PDF material", "BSD-3-Clause"),
     ("python-docx", "reading Word material", "MIT"),
     ("markdown-it-py", "rendering lessons", "MIT"),
     ("genanki", "Anki export", "MIT"),
-    ("fsrs (py-fsrs)", "spaced-repetition scheduling", "MIT"),
-    ("EbookLib", "EPUB export", "AGPL-3.0-or-later"),
+    ("fsrs", "spaced-repetition scheduling (py-fsrs)", "MIT"),
     ("qasync", "asyncio on the Qt event loop", "BSD-2-Clause"),
     ("keyring", "system keychain access", "MIT"),
     ("platformdirs", "standard folders", "MIT"),
     ("filelock", "job locks", "MIT"),
+    # pulled in by the above
+    ("httpx2", "HTTP client (anthropic)", "BSD-3-Clause"),
+    ("httpcore2", "HTTP transport (httpx2)", "BSD-3-Clause"),
+    ("h11", "HTTP/1.1 protocol (httpcore2)", "MIT"),
+    ("anyio", "async I/O (httpx2)", "MIT"),
+    ("idna", "international domain names (httpx2)", "BSD-3-Clause"),
+    ("truststore", "system certificates (httpx2)", "MIT"),
+    ("sniffio", "async library detection (anthropic)", "MIT OR Apache-2.0"),
+    ("jiter", "fast JSON (anthropic)", "MIT"),
+    ("docstring-parser", "tool schemas (anthropic)", "MIT"),
+    ("opentelemetry-api", "tracing hooks (anthropic)", "Apache-2.0"),
+    ("pydantic-core", "pydantic's validator", "MIT"),
+    ("annotated-types", "constraint types (pydantic)", "MIT"),
+    ("typing-inspection", "type introspection (pydantic)", "MIT"),
+    ("typing-extensions", "typing back-ports", "PSF-2.0"),
+    ("lxml", "XML parser (python-docx)", "BSD-3-Clause"),
+    ("mdurl", "URL handling (markdown-it-py)", "MIT"),
+    ("cached-property", "genanki helper", "BSD-3-Clause"),
+    ("chevron", "card templates (genanki)", "MIT"),
+    ("frozendict", "immutable dicts (genanki)", "LGPL-3.0-only"),
+    ("PyYAML", "YAML (genanki)", "MIT"),
+    ("jaraco.classes", "keyring helper", "MIT"),
+    ("jaraco.context", "keyring helper", "MIT"),
+    ("jaraco.functools", "keyring helper", "MIT"),
+    ("backports.tarfile", "tarfile back-port (jaraco.context, Python < 3.12)", "MIT"),
+    ("more-itertools", "iteration helpers (jaraco.functools)", "MIT"),
+    ("importlib-metadata", "package metadata (keyring)", "Apache-2.0"),
+    ("zipp", "zip paths (importlib-metadata)", "MIT"),
+    ("lazy-importer", "lazy imports (importlib-metadata)", "Apache-2.0"),
+    ("SecretStorage", "Secret Service keychain on Linux (keyring)", "BSD-3-Clause"),
+    ("jeepney", "D-Bus on Linux (keyring)", "MIT"),
+    ("cryptography", "encryption (SecretStorage)", "Apache-2.0 OR BSD-3-Clause"),
+    ("cffi", "C bindings (cryptography)", "MIT-0"),
+    ("pycparser", "C parser (cffi)", "BSD-3-Clause"),
 )
 
 

@@ -40,13 +40,11 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # ("overview" | "lesson" | "quiz" | "e
 
 
 def render_markdown(markdown: str) -> str:
-    """Lesson markdown to HTML with raw HTML escaped and unsafe links dropped."""
-    try:
-        from coursegen_desktop.core.export.markdown_render import render_markdown_safe
-    except ImportError:  # the exporter's renderer is not installed yet: same rules, locally
-        from markdown_it import MarkdownIt
+    """Lesson markdown to HTML through the exporters' one renderer: raw HTML escaped and every
+    URL through its allow-list. Imported when first used (off the GUI thread); if it cannot be
+    imported the lesson is not shown, never rendered without the allow-list."""
+    from coursegen_desktop.core.export.markdown_render import render_markdown_safe
 
-        return MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
     return render_markdown_safe(markdown)
 
 

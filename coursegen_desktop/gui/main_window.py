@@ -37,6 +37,7 @@ from coursegen_desktop.gui.history_panel import HistoryPanel
 from coursegen_desktop.gui.icons import app_icon
 from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
 from coursegen_desktop.gui.new_course_form import NewCourseForm
+from coursegen_desktop.gui.pdf_format import register_pdf_format
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
 from coursegen_desktop.gui.queue_panel import QueuePanel
 from coursegen_desktop.gui.settings import Settings
@@ -368,6 +369,7 @@ class MainWindow(QMainWindow):
         except ImportError:
             self.show_message("Export is not available in this installation.", "error")
             return
+        register_pdf_format()  # the app can run Qt's PDF writer, so it offers PDF
         record = self.history_model.record(job_id)
         if self.store is None or record is None:
             return

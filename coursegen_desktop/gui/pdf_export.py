@@ -1,7 +1,7 @@
 """Print a course to PDF with Qt (QTextDocument laid out for an A4 QPdfWriter).
 
-Lives in `gui/` because it needs Qt; `core.export` registers it and imports it only when a PDF
-is asked for. Works inside the running app and from the CLI, where it makes an offscreen
+Lives in `gui/` because it needs Qt; the app and the CLI add it to core's export registry
+(`pdf_format.py`), and it is imported only when a PDF is asked for. Works inside the running app and from the CLI, where it makes an offscreen
 QGuiApplication of its own. Pages are painted one by one rather than with `print_()`, so each
 gets a footer with the course title and "page n of m", and the title page gets none.
 

@@ -16,6 +16,7 @@ from coursegen_desktop.core.export import export_course
 from coursegen_desktop.core.export.print_html import print_html
 from coursegen_desktop.core.models import Course
 from coursegen_desktop.gui.pdf_export import FOOTER_MM, MARGINS_MM, write_pdf
+from coursegen_desktop.gui.pdf_format import register_pdf_format
 from tests.helpers.course_factory import make_course
 
 pytestmark = pytest.mark.gui
@@ -104,6 +105,7 @@ def test_pdf_through_the_registry_from_a_worker_thread(qapp: QApplication, tmp_p
         except BaseException as exc:  # reported to the test thread
             result.append(exc)
 
+    register_pdf_format()
     thread = threading.Thread(target=export, args=(make_course(),))
     thread.start()
     thread.join(60)
@@ -117,6 +119,7 @@ def test_pdf_from_the_command_line_makes_its_own_offscreen_app(tmp_path: Path) -
     script = (
         "from pathlib import Path; from tests.helpers.course_factory import make_course\n"
         "from coursegen_desktop.core.export import export_course\n"
+        "from coursegen_desktop.gui.pdf_format import register_pdf_format; register_pdf_format()\n"
         f"export_course(make_course(), 'pdf', Path({str(out)!r}))\n"
     )
     env = {key: value for key, value in __import__("os").environ.items() if key not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}

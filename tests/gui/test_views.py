@@ -65,6 +65,16 @@ def test_lesson_browser_loads_nothing_and_keeps_html_inert(qtbot, monkeypatch: p
     assert [url.toString() for url in opened] == ["https://example.com"]
 
 
+def test_lesson_html_never_skips_the_url_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The viewer has no second, laxer renderer: a remote image (a tracker) and a local file link
+    never reach the browser, and without the safe renderer nothing is rendered at all."""
+    html = render_markdown("![t](http://tracker.test/p.gif) [f](file:///etc/passwd) [ok](https://example.com)")
+    assert "<img" not in html and 'href="file:' not in html and 'href="https://example.com"' in html
+    monkeypatch.setitem(sys.modules, "coursegen_desktop.core.export.markdown_render", None)  # as if it failed to import
+    with pytest.raises(ImportError):
+        render_markdown("![t](http://tracker.test/p.gif)")
+
+
 @pytest.fixture
 def course_view(qtbot, data_dir: Path):  # noqa: ANN001, ANN201
     from coursegen_desktop.core.store import Store

@@ -25,6 +25,7 @@ from coursegen_desktop import cli
 from coursegen_desktop.core import secrets
 from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.export import FORMATS, default_export_name
+from coursegen_desktop.gui.pdf_format import register_pdf_format
 from coursegen_desktop.core.export.markdown_render import render_markdown_safe
 from coursegen_desktop.core.generators.anthropic import ClaudeGenerator
 from coursegen_desktop.core.models import JobStatus, Usage, make_request
@@ -99,6 +100,7 @@ def test_the_key_appears_nowhere_after_good_and_bad_jobs(tmp_path: Path) -> None
     assert killed.code == -signal.SIGKILL
 
     env = cli_env(data)
+    register_pdf_format()  # the CLI offers PDF (it registers the Qt writer); export that too
     procs = {
         fmt: subprocess.Popen(
             [*CLI, "export", ok.job_id, "--format", fmt, "--out", str(exports / f"course-{fmt}{spec.suffix}")],

@@ -32,6 +32,7 @@ from coursegen_desktop.core.export.markdown_render import render_markdown_safe, 
 from coursegen_desktop.core.export.scorm import SCORM_JS
 from coursegen_desktop.core.export.text import md_escape, one_line
 from coursegen_desktop.core.models import Course, Lesson, Question, Quiz
+from coursegen_desktop.gui.pdf_format import register_pdf_format
 from tests.helpers.course_factory import make_course
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +120,9 @@ def assert_no_active_content(page: PageReader, allowed_scripts: tuple[str, ...] 
 
 
 def test_registry_lists_every_format() -> None:
+    assert [name for name in FORMATS if name != "pdf"] == ["markdown", "markdown-folder", "html", "anki", "moodle", "gift", "scorm", "epub"]
+    register_pdf_format()  # what the app and the CLI do: PDF needs Qt, which core may not import
+    register_pdf_format()
     assert list(FORMATS) == ["markdown", "markdown-folder", "html", "pdf", "anki", "moodle", "gift", "scorm", "epub"]
     for name, spec in FORMATS.items():
         assert spec.name == name and spec.label
@@ -315,7 +319,11 @@ def test_shift_headings_moves_headings_not_code() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1. not a list", "- no", "> no", "# no", "a <b>x</b> & &amp; `c` *d* _e_ [f](g) ~h~ | i", "C# and F#", "\\ back"]
+    "text",
+    [
+        "1. not a list", "- no", "> no", "# no", "a <b>x</b> & &amp; `c` *d* _e_ [f](g) ~h~ | i", "C# and F#", "\\ back",
+        ">>> print(x)", ">> quoted", "---", "===", "- - -", "+ plus", "* star", "2) second", "1999. A year", "```", "~~~ tilde",
+    ],
 )
 def test_md_escape_renders_as_the_same_text(text: str) -> None:
     rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md_escape(text))
@@ -661,3 +669,40 @@ def test_epub(tmp_path: Path, course: Course) -> None:
     for item in [course.title, *(lesson.title for lesson in course.lessons), *(first_line(q.stem) for q in all_questions(course))]:
         assert one_line(item) in text
     assert "Answer key" in text
+
+
+def _epubcheck() -> list[str] | None:
+    """The command that runs epubcheck. Debian installs it as a bare jar behind a symlink, which
+    runs only where binfmt_misc knows jars, so a jar is started with `java -jar`."""
+    found = shutil.which("epubcheck")
+    if found is None:
+        return None
+    real = os.path.realpath(found)
+    if real.endswith(".jar"):
+        java = shutil.which("java")
+        return [java, "-jar", real] if java else None
+    return [found]
+
+
+def test_epub_passes_epubcheck(tmp_path: Path, hostile: Course) -> None:
+    """The book is valid EPUB 3 as the reference checker sees it (Debian package `epubcheck`),
+    even for a course full of markup, control characters and odd titles."""
+    command = _epubcheck()
+    if command is None:
+        pytest.skip("epubcheck is not installed (Debian: apt-get install epubcheck; .ci/run installs it when run as root)")
+    book = export_course(hostile, "epub", tmp_path / "b.epub")
+    result = subprocess.run([*command, str(book)], capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "No errors or warnings detected" in output, output[-4000:]
+
+
+def test_core_never_names_the_gui() -> None:
+    """Core runs without Qt: no import of, and no registry string naming, a GUI module."""
+    core = Path(__file__).resolve().parents[2] / "coursegen_desktop" / "core"
+    offenders = [
+        str(path.relative_to(core))
+        for path in core.rglob("*.py")
+        if re.search(r"^\s*(?:from|import)\s+(?:PySide6|coursegen_desktop\.gui)\b|[\"']coursegen_desktop\.gui\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == []

@@ -81,7 +81,7 @@ def test_markdown_headings_lists_and_inline_markup(tmp_path: Path) -> None:
     )
     chunks = load_material([path]).chunks
     assert chunks[0].path == ("Cells",)
-    assert chunks[0].text == "A cell is the basic unit of life."
+    assert chunks[0].text == "A cell is the basic unit of `life`."  # inline code stays code
     assert chunks[1].path == ("Cells", "Steps")
     assert "1. First, stain the slide.\n2. Then look through the microscope." in chunks[1].text
     assert "Nucleus | Control" in chunks[1].text

@@ -24,7 +24,8 @@ from coursegen_desktop.core.generators.base import GenerationContext, Generator
 from coursegen_desktop.core.generators.offline import NO_MATERIAL, OfflineGenerator
 from coursegen_desktop.core.material import Material, load_material
 from coursegen_desktop.core.models import Exam, Flashcard, Lesson, Outline, Question, Quiz, make_request
-from coursegen_desktop.core.review import normalise_option, review_course
+from coursegen_desktop.core.options import normalise_option
+from coursegen_desktop.core.review import review_course
 from tests.helpers.make_docs import long_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -342,3 +343,11 @@ def test_repetitive_notes_still_give_valid_distinct_options(tmp_path: Path) -> N
     assert built.questions
     for question in built.questions:
         assert len({normalise_option(option) for option in question.options}) == len(question.options)
+
+
+def test_offline_generator_does_not_import_the_review_step() -> None:
+    """The generator shares only the option helpers with the review (`core/options.py`); the
+    review step itself runs later, in the pipeline, for every generator alike."""
+    probe = "import sys, coursegen_desktop.core.generators.offline; print('coursegen_desktop.core.review' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    assert result.stdout.strip() == "False"

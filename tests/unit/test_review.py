@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from coursegen_desktop.core.material import Chunk, Material
 from coursegen_desktop.core.models import Exam, Flashcard, Lesson, LessonPlan, ModulePlan, Objective, Outline, Question, Quiz, ReviewNote
-from coursegen_desktop.core.review import balanced_positions, question_problems, review_course
+from coursegen_desktop.core.options import balanced_positions
+from coursegen_desktop.core.review import question_problems, review_course
 
 MATERIAL = Material(
     (

@@ -2,8 +2,11 @@
 
 `FORMATS` is what the GUI's export menu and the CLI's `--format` list; `export_course` is the
 one entry point. Each format's writer lives in its own module and is imported only when used,
-so listing the formats costs nothing at start-up, and the PDF writer (which needs Qt and so
-lives in `gui/`) is never imported by core code unless a PDF is asked for.
+so listing the formats costs nothing at start-up.
+
+Core never depends on the GUI: a writer that needs Qt (the PDF writer) lives outside core, and
+the program that can run it (the desktop app, the `coursegen` CLI) adds it with
+`register_format` at start-up.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from coursegen_desktop.core.errors import BadInput, CourseGenError, ErrorKind, S
 from coursegen_desktop.core.export.atomic import write_file_atomically, write_folder_atomically
 from coursegen_desktop.core.models import Course, clean_text_line
 
-__all__ = ["FORMATS", "ExportFormat", "default_export_name", "export_course", "safe_filename"]
+__all__ = ["FORMATS", "ExportFormat", "default_export_name", "export_course", "register_format", "safe_filename"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class ExportFormat:
     label: str  # what a file dialog or menu shows
     suffix: str  # "" for folder formats
     is_folder: bool
-    writer: str  # "module:function", called as function(course, path)
+    writer: str | Callable[[Course, Path], object]  # "module:function" (imported when used) or the function
 
     @property
     def file_filter(self) -> str:
@@ -47,7 +50,6 @@ FORMATS: dict[str, ExportFormat] = dict(
         _fmt("markdown", "Markdown document", ".md", f"{_CORE}.markdown:write_markdown"),
         _fmt("markdown-folder", "Markdown folder", "", f"{_CORE}.markdown:write_markdown_folder", is_folder=True),
         _fmt("html", "Web page", ".html", f"{_CORE}.html_page:write_html"),
-        _fmt("pdf", "PDF document", ".pdf", "coursegen_desktop.gui.pdf_export:write_pdf"),
         _fmt("anki", "Anki deck", ".apkg", f"{_CORE}.anki:write_apkg"),
         _fmt("moodle", "Moodle XML questions", ".xml", f"{_CORE}.moodle:write_moodle_xml"),
         _fmt("gift", "GIFT questions", ".txt", f"{_CORE}.gift:write_gift"),
@@ -55,6 +57,17 @@ FORMATS: dict[str, ExportFormat] = dict(
         _fmt("epub", "EPUB e-book", ".epub", f"{_CORE}.epub:write_epub"),
     ]
 )
+
+
+
+def register_format(spec: ExportFormat, *, after: str | None = None) -> None:
+    """Add (or replace) a format whose writer lives outside core, listed right after `after`."""
+    items = [(name, fmt) for name, fmt in FORMATS.items() if name != spec.name]
+    position = next((i + 1 for i, (name, _) in enumerate(items) if name == after), len(items))
+    items.insert(position, (spec.name, spec))
+    FORMATS.clear()
+    FORMATS.update(items)
+
 
 # ---------------------------------------------------------------------------------------------
 # File names
@@ -134,6 +147,8 @@ def _storage_error(exc: OSError | sqlite3.Error, target: Path) -> StorageError:
 
 
 def _load_writer(spec: ExportFormat) -> Callable[[Course, Path], object]:
+    if callable(spec.writer):
+        return spec.writer
     module_name, _, function = spec.writer.partition(":")
     try:
         return getattr(importlib.import_module(module_name), function)

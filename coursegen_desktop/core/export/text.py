@@ -15,7 +15,9 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uf
 _MD_INLINE = re.compile(r"([\\`*_\[\]<|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 _MD_HASH = re.compile(r"(^|\s)#")
-_MD_BLOCK_START = re.compile(r"^(\d+(?=[.)])|[>+-](?=\s|$))")
+# What turns the start of a line into structure: a quote (`>`, also `>>>`), a heading, a list
+# item (`-`, `+`, `*`, `1.`, `1)`), a rule or setext underline (`---`, `===`), a code fence.
+_MD_BLOCK_START = re.compile(r"^(?:\d{1,9}(?=[.)])|>|#{1,6}(?=\s|$)|[+*-](?=\s|$)|([-=*_])(?=(?:\s*\1)*\s*$)|`{3,}|~{3,})")
 
 
 def xml_safe(text: str) -> str:
@@ -47,11 +49,18 @@ def md_escape(text: str) -> str:
     text = _MD_INLINE.sub(r"\\\1", one_line(text))
     text = _MD_ENTITY.sub(r"\\&", text)
     text = _MD_HASH.sub(r"\1\\#", text)
-    match = _MD_BLOCK_START.match(text)
-    if match:  # "1. x" or "- x" would start a nested list, "> x" a quote
-        end = match.end()
-        text = text[:end] + "\\" + text[end:] if match.group(1)[0].isdigit() else "\\" + text
-    return text
+    return escape_line_start(text)
+
+
+def escape_line_start(line: str) -> str:
+    """Backslash-escape a line start that markdown would read as structure (`>>> x` would be a
+    quote nested three deep, `1. x` a list, `---` a rule), for plain text placed in markdown."""
+    match = _MD_BLOCK_START.match(line)
+    if not match:
+        return line
+    if line[0].isdigit():  # "1. x" → "1\. x": the number stays readable
+        return line[: match.end()] + "\\" + line[match.end() :]
+    return "\\" + line
 
 
 def slug(text: str, fallback: str) -> str:

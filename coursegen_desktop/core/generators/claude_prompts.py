@@ -1,7 +1,7 @@
 """What CourseGen says to Claude: the tool shapes it answers with, the cached system rules, the
 per-part tasks, and the checks whose messages go back to it for a repair.
 
-The prompt shape follows COURSE_QUALITY.md: documents first and the task last, evidence quotes
+The prompt shape follows docs/course-quality.md: documents first and the task last, evidence quotes
 before content, the item-writing rules in the cached system block.
 """
 
@@ -93,7 +93,7 @@ def _inline_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Prompts (COURSE_QUALITY.md, "What prompts should ask Claude for")
+# Prompts (docs/course-quality.md, "What the prompts ask Claude for")
 
 _RULES = """You are CourseGen, an expert instructional designer and teacher. You write one study course, part by part, for a single learner.
 

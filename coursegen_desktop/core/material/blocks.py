@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 @dataclass
 class Block:
-    """A heading or a paragraph (a list or table keeps one item/row per line)."""
+    """A heading, a paragraph (a list or table keeps one item/row per line) or a code block."""
 
     text: str
     level: int | None = None  # heading level (0 = document title); None for body text
     page: int | None = None
+    code: bool = False  # program code or an interpreter session: kept line by line, never prose
+    lang: str = ""  # the code's language when the material names it ("python", "pycon")
 
     @property
     def is_heading(self) -> bool:

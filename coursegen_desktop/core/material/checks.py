@@ -16,7 +16,7 @@ from coursegen_desktop.core.material.encoding import (
     utf16_without_bom,
 )
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".rst", ".pdf", ".docx")
 MAX_BYTES = 50 * 1024 * 1024
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from coursegen_desktop.core.material.blocks import Block
+from coursegen_desktop.core.material.code import fence, tidy_code
 from coursegen_desktop.core.material.model import Chunk
 from coursegen_desktop.core.material.sentences import split_sentences
 
@@ -28,8 +29,8 @@ def chunk_blocks(source: str, blocks: Iterable[Block]) -> list[Chunk]:
         state["size"] = 0
 
     for block in blocks:
-        text = block.text.strip()
-        if not text:
+        text = tidy_code(block.text) if block.code else block.text.strip()
+        if not text.strip():
             continue
         if block.is_heading:
             flush()
@@ -37,7 +38,7 @@ def chunk_blocks(source: str, blocks: Iterable[Block]) -> list[Chunk]:
                 stack.pop()
             stack.append((block.level, text))
             continue
-        for piece in _split_long(text):
+        for piece in _split_code(text, block.lang) if block.code else _split_long(text):
             if parts and state["size"] + len(piece) > CHUNK_MAX:
                 flush()
             if not parts:
@@ -48,6 +49,20 @@ def chunk_blocks(source: str, blocks: Iterable[Block]) -> list[Chunk]:
                 flush()
     flush()
     return chunks
+
+
+def _split_code(code: str, lang: str) -> list[str]:
+    """A code block as fenced pieces, cut between lines only when it is longer than CHUNK_MAX."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for line in code.split("\n"):
+        if current and sum(len(x) + 1 for x in current) + len(line) > CHUNK_MAX - 20:
+            pieces.append(fence("\n".join(current), lang))
+            current = []
+        current.append(line[: CHUNK_MAX - 20])
+    if current:
+        pieces.append(fence("\n".join(current), lang))
+    return pieces
 
 
 def _split_long(text: str) -> list[str]:

@@ -1,5 +1,5 @@
 """PDF text into blocks: running headers, footers and page numbers dropped, bookmarks used as
-the authors' own headings."""
+the authors' own headings, lines set in a monospace font kept as code."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from coursegen_desktop.core.errors import MaterialError
 from coursegen_desktop.core.material.blocks import Block, normalise_newlines
+from coursegen_desktop.core.material.code import is_monospace_font
 from coursegen_desktop.core.material.text_reader import plain_blocks
 from coursegen_desktop.core.material.words import words
 
@@ -41,24 +42,52 @@ def pdf_blocks(path: Path, name: str) -> list[Block]:
             reader = PdfReader(path, strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
                 raise FileNotDecryptedError("password")
-            pages = [_page_text(page) for page in reader.pages]
+            texts = [_page_text(page) for page in reader.pages]
             outline = _pdf_outline(reader)
         except (FileNotDecryptedError, DependencyError):
             raise MaterialError(f"{name} is password-protected; save an unprotected copy (for example print it to a new PDF) and add that.") from None
         except Exception:  # pypdf raises many types for broken files (PdfReadError, KeyError, struct.error …)
             raise damaged from None
-    if not pages:
+    if not texts:
         raise damaged
+    pages = [text for text, _ in texts]
     if sum(len(re.findall(r"\w", text)) for text in pages) < 20:
         raise MaterialError(f"{name} has no text layer (it looks like a scanned image); run it through OCR or add a text version.")
-    return _pdf_pages_to_blocks(pages, outline)
+    code_lines = [code for _, code in texts]
+    mono_chars = sum(len(line.strip()) for text, code in texts for line in text.split("\n") if line.strip() in code)
+    if mono_chars > 0.6 * max(1, sum(len(text) for text in pages)):
+        code_lines = None  # set wholly in a monospace font (a printed text file): the font tells nothing
+    return _pdf_pages_to_blocks(pages, outline, code_lines)
 
 
-def _page_text(page: object) -> str:
+def _page_text(page: object) -> tuple[str, frozenset[str]]:
+    """The page's text, and the lines on it set wholly in a monospace font (code)."""
+    fragments: list[tuple[str, bool]] = []
+
+    def visit(text: str, cm: object, tm: object, font: object, size: object) -> None:
+        if text:
+            fragments.append((text, is_monospace_font(str(font.get("/BaseFont", ""))) if isinstance(font, dict) else False))
+
     try:
-        return page.extract_text() or ""  # type: ignore[attr-defined]
+        text = page.extract_text(visitor_text=visit) or ""  # type: ignore[attr-defined]
     except Exception:  # one bad page (broken font, odd stream) should not lose the others
-        return ""
+        return "", frozenset()
+    return text, _monospace_lines(fragments)
+
+
+def _monospace_lines(fragments: list[tuple[str, bool]]) -> frozenset[str]:
+    """Lines whose every visible fragment is monospace, minus any line also seen in another font."""
+    mono: set[str] = set()
+    other: set[str] = set()
+    line, all_mono = "", True
+    for text, is_mono in [*fragments, ("\n", True)]:
+        for k, piece in enumerate(text.split("\n")):
+            if k:  # a line ended
+                (mono if all_mono else other).add(line.strip())
+                line, all_mono = "", True
+            line += piece
+            all_mono = all_mono and (is_mono or not piece.strip())
+    return frozenset(mono - other - {""})
 
 
 def _pdf_outline(reader: object) -> list[tuple[int, str, int]]:
@@ -89,18 +118,20 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—(]?\s*(?:\d{1,4}|[ivxlcdm]{1,7}
 _OUTLINE_DEPTH = 10  # heuristic headings nest below every bookmark level
 
 
-def _pdf_pages_to_blocks(pages: list[str], outline: list[tuple[int, str, int]]) -> list[Block]:
-    """Drop running headers/footers and page numbers, then find paragraphs and headings.
+def _pdf_pages_to_blocks(pages: list[str], outline: list[tuple[int, str, int]], code_lines: list[frozenset[str]] | None = None) -> list[Block]:
+    """Drop running headers/footers and page numbers, then find paragraphs, code and headings.
 
-    Bookmarks, when the PDF has them, are the authors' own headings: they win over guesses.
+    Bookmarks, when the PDF has them, are the authors' own headings: they win over guesses. Runs
+    of monospace lines are fenced, with their indentation, so the text reader keeps them as code.
     """
-    page_lines = [[line.strip() for line in normalise_newlines(text).split("\n") if line.strip()] for text in pages]
+    page_lines = [[line.rstrip() for line in normalise_newlines(text).split("\n") if line.strip()] for text in pages]
     repeated = _repeated_margins(page_lines)
     bookmarks = _outline_by_page(outline)
     segments: list[tuple[list[str], list[int]]] = [([], [])]
     marks: list[Block] = []
     for number, plines in enumerate(page_lines):
         kept = [line for k, line in enumerate(plines) if not _is_margin(line, k, len(plines), repeated)]
+        kept = _fence_code(kept, code_lines[number] if code_lines else frozenset())
         heading_at: dict[int, tuple[int, str]] = {}
         for level, title in bookmarks.get(number, []):
             match = next((k for k, line in enumerate(kept) if k not in heading_at and _same_title(line, title)), None)
@@ -115,6 +146,7 @@ def _pdf_pages_to_blocks(pages: list[str], outline: list[tuple[int, str, int]]) 
                 segments[-1][1].append(number + 1)
     blocks: list[Block] = []
     for index, (lines, page_of_line) in enumerate(segments):
+        lines, page_of_line = _join_code_across_pages(lines, page_of_line)
         if index:
             blocks.append(marks[index - 1])
         for block in plain_blocks("\n".join(lines), page_of_line=page_of_line, strict=True):
@@ -122,6 +154,30 @@ def _pdf_pages_to_blocks(pages: list[str], outline: list[tuple[int, str, int]]) 
                 block.level = (block.level or 0) + _OUTLINE_DEPTH
             blocks.append(block)
     return blocks
+
+
+def _fence_code(lines: list[str], code: frozenset[str]) -> list[str]:
+    """Prose lines stripped; runs of code lines between ``` fences, indentation kept."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        is_code = line.strip() in code
+        if is_code != inside:
+            out.append("```")
+            inside = is_code
+        out.append(line if is_code else line.strip())
+    if inside:
+        out.append("```")
+    return out
+
+
+def _join_code_across_pages(lines: list[str], page_of_line: list[int]) -> tuple[list[str], list[int]]:
+    """Code that runs on over a page break is one block: drop a closing fence met by an opening one."""
+    keep = [True] * len(lines)
+    for k in range(len(lines) - 1):
+        if lines[k] == lines[k + 1] == "```" and page_of_line[k] != page_of_line[k + 1] and keep[k]:
+            keep[k] = keep[k + 1] = False
+    return [line for line, kept in zip(lines, keep) if kept], [page for page, kept in zip(page_of_line, keep) if kept]
 
 
 def _start_segment(segments: list[tuple[list[str], list[int]]], marks: list[Block], heading: Block) -> None:
@@ -142,7 +198,7 @@ def _same_title(line: str, title: str) -> bool:
 
 
 def _margin_key(line: str) -> str:
-    return re.sub(r"\d+", "#", line.casefold())
+    return re.sub(r"\d+", "#", line.strip().casefold())
 
 
 def _repeated_margins(page_lines: list[list[str]]) -> set[str]:
@@ -158,4 +214,4 @@ def _repeated_margins(page_lines: list[list[str]]) -> set[str]:
 
 def _is_margin(line: str, index: int, count: int, repeated: set[str]) -> bool:
     at_edge = index < 2 or index >= count - 2
-    return at_edge and (_margin_key(line) in repeated or bool(_PAGE_NUMBER.match(line)))
+    return at_edge and (_margin_key(line) in repeated or bool(_PAGE_NUMBER.match(line.strip())))

@@ -15,6 +15,8 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
+        if text[start : match.start()].count("`") % 2:
+            continue  # inside `inline code`: not the end of a sentence
         before = text[start : match.start()].rsplit(None, 1)
         last = before[-1] if before else ""
         bare = last.lower().strip("(\"'“‘")

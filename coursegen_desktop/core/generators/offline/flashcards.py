@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coursegen_desktop.core.generators.offline.index import Index
 from coursegen_desktop.core.generators.offline.items import ItemWriter
-from coursegen_desktop.core.generators.offline.text import capitalise
+from coursegen_desktop.core.generators.offline.text import capitalise, close_inline
 from coursegen_desktop.core.models import Flashcard
 
 
@@ -34,4 +34,4 @@ def _short_definition(text: str, limit: int = 25) -> str | None:
         if cut < 20:
             return None
         text = text[:cut]
-    return capitalise(text.rstrip(" ,;")) + "."
+    return close_inline(capitalise(text.rstrip(" ,;"))) + "."

@@ -42,7 +42,7 @@ from coursegen_desktop.core.models import (
     Quiz,
     Usage,
 )
-from coursegen_desktop.core.review import balanced_positions, numeric_value, place_key
+from coursegen_desktop.core.options import balanced_positions, numeric_value, place_key
 
 NO_MATERIAL = "The offline generator builds a course from your own material; add a file (or set an API key to let Claude write it)."
 

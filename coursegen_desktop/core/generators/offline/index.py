@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from coursegen_desktop.core.generators.offline.records import (
+    CodeBlock,
     Definition,
     Piece,
     Section,
@@ -32,6 +33,7 @@ from coursegen_desktop.core.generators.offline.text import (
     tokenise,
 )
 from coursegen_desktop.core.material import STOPWORDS, Material, split_sentences
+from coursegen_desktop.core.material.code import looks_like_code, split_fenced
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s+")
 _HEADING_NUMBER = re.compile(r"^(?:(?:chapter|part|section|unit|module|lesson)\s+)?(?:\d{1,2}(?:\.\d{1,2})*[.:)]?|(?:[ivxlc]+|[a-z])[.:)])\s+(?=\S)", re.I)
@@ -70,6 +72,7 @@ class Index:
     def __init__(self, material: Material) -> None:
         self.sections: list[Section] = []
         self.sentences: list[Sentence] = []
+        self.code_blocks: list[CodeBlock] = []
         self.word_case: dict[str, str] = {}
         self._read(material)
         self.small = len(self.sentences) < 60
@@ -112,6 +115,24 @@ class Index:
             section.document = self._display_heading(section.document) if section.document else ""
 
     def _read_chunk(self, section: Section, text: str, page: int | None) -> None:
+        for segment in split_fenced(text):
+            if segment.code:
+                self._add_code(section, segment.text, segment.lang)
+            else:
+                self._read_prose(section, segment.text, page)
+
+    def _add_code(self, section: Section, text: str, lang: str) -> None:
+        if not section.sentences:  # a section of nothing but code: it goes with the text before it
+            earlier = next((s for s in reversed(self.sections[: section.index]) if s.source == section.source and s.sentences), None)
+            section = earlier or section
+        after = section.sentences[-1] if section.sentences else None
+        last = self.code_blocks[-1] if self.code_blocks else None
+        if last and (last.section, last.after, last.lang) == (section.index, after, lang):  # one block cut in two by chunking
+            self.code_blocks[-1] = CodeBlock(section.index, after, f"{last.text}\n{text}", lang)
+        else:
+            self.code_blocks.append(CodeBlock(section.index, after, text, lang))
+
+    def _read_prose(self, section: Section, text: str, page: int | None) -> None:
         for para in text.split("\n\n"):
             lines = [line.strip() for line in para.split("\n") if line.strip()]
             if not lines:
@@ -130,6 +151,9 @@ class Index:
         para = (self.sentences[section.sentences[-1]].para + 1) if section.sentences else 0
         numbered_list = bool(marker) and marker[0].isdigit()
         for k, sentence_text in enumerate(split_sentences(text)):
+            if looks_like_code(sentence_text):  # code the reader could not tell apart: show it, never quiz it
+                self._add_code(section, sentence_text, "")
+                continue
             low, spans, raw = tokenise(sentence_text)
             n_words = sum(1 for t in low if t != "|")
             if n_words < 2:
@@ -338,6 +362,20 @@ class Index:
             for i in self.sections[piece.section].sentences[piece.start : piece.end]:
                 seen[i] = None
         return list(seen)
+
+    def code_for(self, sentence_ids: Sequence[int]) -> dict[int | tuple[int], list[CodeBlock]]:
+        """The code blocks that belong with these sentences, keyed by the sentence they follow,
+        or by (section,) for code at the start of a section whose first sentence is here."""
+        wanted = set(sentence_ids)
+        starts = {self.sentences[i].section for i in wanted if self.sections[self.sentences[i].section].sentences[:1] == [i]}
+        result: dict[int | tuple[int], list[CodeBlock]] = {}
+        for block in self.code_blocks:
+            if block.after is None:
+                if block.section in starts:
+                    result.setdefault((block.section,), []).append(block)
+            elif block.after in wanted:
+                result.setdefault(block.after, []).append(block)
+        return result
 
     def cite(self, sentence: Sentence) -> str:
         section = self.sections[sentence.section]

@@ -16,10 +16,12 @@ from coursegen_desktop.core.generators.offline.text import (
     NEGATIVE,
     TRIGGERS,
     capitalise,
+    close_inline,
+    in_code_span,
     stem_set,
     tokenise,
 )
-from coursegen_desktop.core.review import is_numeric_option
+from coursegen_desktop.core.options import is_numeric_option
 
 _PARTICLES = frozenset("over into from to through back out up down away off onto the a an its their".split())
 
@@ -45,7 +47,7 @@ class Item:
 
 
 class ItemWriter:
-    """Turns sentences into one-best-answer items (COURSE_QUALITY.md offline steps 3-7)."""
+    """Turns sentences into one-best-answer items (docs/course-quality.md, offline steps 3-7)."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
@@ -78,7 +80,7 @@ class ItemWriter:
         text = definition.text
         if term is None or len(text.split()) > 30:
             return None
-        stem = f"Which term is described as “{text}”?"
+        stem = f"Which term is described as “{close_inline(text)}”?"
         distractors = self.distractors(term, stem, near, context=None)
         if len(distractors) < 2:
             return None
@@ -118,6 +120,8 @@ class ItemWriter:
         if not term.numeric and not _noun_position(sentence.low, start, end):
             return None
         a, b = sentence.spans[start][0], sentence.spans[end - 1][1]
+        if in_code_span(text, a, b):
+            return None  # a blank inside `code` asks for syntax, not for an idea
         if text[:a].count("(") > text[:a].count(")"):
             return None  # text in parentheses is an aside, not a key idea
         if text[a - 1 : a] in ("-", "/") or text[b : b + 1] in ("-", "/") or (text[b : b + 1].isalnum()):

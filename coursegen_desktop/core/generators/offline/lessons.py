@@ -9,8 +9,10 @@ from collections.abc import Iterable
 
 from coursegen_desktop.core.generators.offline.index import Index
 from coursegen_desktop.core.generators.offline.items import ItemWriter
-from coursegen_desktop.core.generators.offline.records import Definition
-from coursegen_desktop.core.generators.offline.text import PRONOUN_START, capitalise
+from coursegen_desktop.core.generators.offline.records import CodeBlock, Definition
+from coursegen_desktop.core.generators.offline.text import PRONOUN_START, capitalise, close_inline, excerpt
+from coursegen_desktop.core.export.text import escape_line_start
+from coursegen_desktop.core.material.code import fence
 from coursegen_desktop.core.models import GlossaryEntry, LessonPlan, Objective
 
 
@@ -30,7 +32,7 @@ def source_labels(index: Index, sections: Iterable[int]) -> list[str]:
 
 class LessonWriter:
     """Assembles a lesson from its sentences: objectives, explanation, worked example, key
-    points, glossary and retrieval questions (COURSE_QUALITY.md check 22)."""
+    points, glossary and retrieval questions (docs/course-quality.md check 22)."""
 
     def __init__(self, index: Index, writer: ItemWriter) -> None:
         self.index = index
@@ -41,7 +43,7 @@ class LessonWriter:
         steps = self._steps(ids)
         key_points = self._key_points(ids)
         definitions = self.index.defined_terms(ids)
-        glossary = [GlossaryEntry(term=capitalise(d.term), definition=capitalise(d.text) + ".") for d in definitions]
+        glossary = [GlossaryEntry(term=capitalise(d.term), definition=close_inline(capitalise(d.text)) + ".") for d in definitions]
         parts = [self._objectives(plan, objectives), self._explanation(ids, skip=set(steps))]
         if len(steps) >= 2:
             parts.append(self._worked_example(steps))
@@ -56,28 +58,50 @@ class LessonWriter:
         return "## What you will learn\n\nBy the end of this lesson you will be able to:\n\n" + "\n".join(lines) + "\n\n"
 
     def _explanation(self, ids: list[int], skip: set[int]) -> str:
-        chosen = self._explanation_sentences(ids, skip)
+        """The chosen sentences in source order, paragraphs as in the material, and every code
+        block of the lesson whole, as a fenced block right after the sentence that leads to it."""
+        code = self.index.code_for(ids)
+        chosen = self._explanation_sentences(ids, skip, code)
+        shown = set(chosen)
         out = ["## Explanation\n\n"]
         sections = list(dict.fromkeys(self.index.sentences[i].section for i in chosen))
         show_headings = len(sections) > 1
         last_section, last_para, paragraph = None, None, []
-        for i in chosen:
-            s = self.index.sentences[i]
-            if (s.section, s.para) != (last_section, last_para) and paragraph:
+
+        def end_paragraph() -> None:
+            if paragraph:
                 out.append(" ".join(paragraph) + "\n\n")
-                paragraph = []
-            if s.section != last_section and show_headings and self.index.sections[s.section].title:
-                out.append(f"### {self.index.sections[s.section].title}\n\n")
-            paragraph.append(f"{'-' if not s.marker[:1].isdigit() else s.marker} {s.text}" if s.marker else s.text)
-            last_section, last_para = s.section, s.para
-        if paragraph:
-            out.append(" ".join(paragraph) + "\n\n")
+                paragraph.clear()
+
+        for i in ids:
+            s = self.index.sentences[i]
+            if s.section != last_section and (i in shown or i in code or (s.section,) in code):
+                end_paragraph()
+                if show_headings and self.index.sections[s.section].title:
+                    out.append(f"### {self.index.sections[s.section].title}\n\n")
+                last_section, last_para = s.section, None
+            for block in code.get((s.section,), []) if self.index.sections[s.section].sentences[:1] == [i] else []:
+                end_paragraph()
+                out.append(fence(block.text, block.lang) + "\n\n")
+            if i in shown:
+                if (s.section, s.para) != (last_section, last_para):
+                    end_paragraph()
+                if s.marker:
+                    paragraph.append(f"{'-' if not s.marker[:1].isdigit() else s.marker} {s.text}")
+                else:  # material text is not markdown: "> x" or "1. x" must not become structure
+                    paragraph.append(s.text if paragraph else escape_line_start(s.text))
+                last_section, last_para = s.section, s.para
+            for block in code.get(i, []):
+                end_paragraph()
+                out.append(fence(block.text, block.lang) + "\n\n")
+        end_paragraph()
         out.append(f"*Source: {'; '.join(source_labels(self.index, [self.index.sentences[i].section for i in chosen]))}.*\n\n")
         return "".join(out)
 
-    def _explanation_sentences(self, ids: list[int], skip: set[int]) -> list[int]:
+    def _explanation_sentences(self, ids: list[int], skip: set[int], code: dict[int | tuple[int], list[CodeBlock]]) -> list[int]:
         """The best ~half of the lesson's sentences (6-20), in source order, each with the
-        sentence before it when it opens with a pronoun that needs an antecedent."""
+        sentence before it when it opens with a pronoun that needs an antecedent, and every
+        sentence that leads into a code block ("For example:")."""
         usable = [i for i in ids if i not in skip and any(ch.isalpha() for ch in self.index.sentences[i].text)]
         if not usable:  # a lesson that is nothing but steps explains them here too
             usable = list(ids)
@@ -85,6 +109,7 @@ class LessonWriter:
             return usable
         count = max(6, min(20, round(len(usable) * 0.5)))
         top = set(sorted(usable, key=lambda i: (-self.index.sentences[i].score, i))[:count])
+        top |= {i for i in usable if i in code}
         position = {i: k for k, i in enumerate(usable)}
         for i in list(top):
             k = position[i]
@@ -134,7 +159,7 @@ class LessonWriter:
         """Two or three retrieval questions with hidden answers (Roediger & Karpicke 2006)."""
         pairs: list[tuple[str, str]] = []
         for d in definitions[:2]:
-            pairs.append((d.question(), capitalise(d.text) + "."))
+            pairs.append((d.question(), close_inline(capitalise(d.text)) + "."))
         for item in self.writer.pool(ids):
             if len(pairs) >= 3:
                 break
@@ -154,8 +179,7 @@ _STEP_WORD = re.compile(r"^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|then|
 
 
 def _headline(sentence: str) -> str:
-    words_ = sentence.rstrip(".!").split()
-    return " ".join(words_[:6]) + ("…" if len(words_) > 6 else "")
+    return excerpt(sentence, 6)
 
 
 def _textrank(stem_sets: list[frozenset[str]], damping: float = 0.85, iterations: int = 30) -> list[float]:

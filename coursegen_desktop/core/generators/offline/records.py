@@ -94,6 +94,17 @@ class Term:
 
 
 @dataclass(frozen=True)
+class CodeBlock:
+    """A block of code from the material. Never split into sentences, so no item, key point or
+    flashcard can be made from it; a lesson shows it whole, after the sentence before it."""
+
+    section: int
+    after: int | None  # the sentence just before it in its section; None at the section's start
+    text: str
+    lang: str = ""
+
+
+@dataclass(frozen=True)
 class Piece:
     """Sentences start..end (exclusive) of one section."""
 

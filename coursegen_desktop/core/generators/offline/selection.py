@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from coursegen_desktop.core.generators.offline.items import Item
-from coursegen_desktop.core.review import normalise_option
+from coursegen_desktop.core.options import normalise_option
 
 
 def distinct_options(key: str, distractors: Sequence[str]) -> list[str]:

@@ -41,3 +41,32 @@ def tokenise(text: str) -> tuple[list[str], list[tuple[int, int]], list[str]]:
         spans.append(match.span())
         raw.append(word)
     return low, spans, raw
+
+
+def close_inline(text: str) -> str:
+    """Drop the backtick or `**` a cut left without its partner, so inline markup stays balanced
+    (an excerpt must never open code that it does not close)."""
+    if text.count("`") % 2:
+        k = text.rfind("`")
+        text = text[:k] + text[k + 1 :]
+    outside = [m.start() for m in re.finditer(r"\*\*", text) if not in_code_span(text, m.start(), m.end())]
+    if len(outside) % 2:
+        text = text[: outside[-1]] + text[outside[-1] + 2 :]
+    return text
+
+
+def excerpt(text: str, max_words: int) -> str:
+    """The first `max_words` words of a sentence (plus "…"), never cut inside inline code."""
+    words_ = text.rstrip(".!").split()
+    n = max_words
+    while n < len(words_) and " ".join(words_[:n]).count("`") % 2:
+        n += 1  # finish the code span rather than leave it open
+    return close_inline(" ".join(words_[:n])) + ("…" if n < len(words_) else "")
+
+
+def in_code_span(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside `inline code`."""
+    return any(m.start() < end and start < m.end() for m in _CODE_SPAN.finditer(text))
+
+
+_CODE_SPAN = re.compile(r"`[^`]+`")
