@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from coursegen_desktop.core.errors import BadInput, NotFound
-from coursegen_desktop.core.models import JobStatus, Outline
+from coursegen_desktop.core.models import JobStatus, ModulePlan, Objective, Outline
 from coursegen_desktop.core.store import Store
 
 APPROVAL = ("approval", "outline")
@@ -57,12 +57,26 @@ def parse_outline(text: str) -> tuple[Outline | None, list[str]]:
         return None, [f"The file is not valid JSON{where}; fix it and try again."]
     if isinstance(data, dict) and isinstance(data.get("outline"), dict):
         data = data["outline"]  # accept what `coursegen outline ID --json` prints, wrapped or not
-    try:
-        outline = Outline.model_validate(data)
+    try:  # fields first, without the whole-outline checks, so every problem is reported at once
+        loose = _LooseOutline.model_validate(data)
     except ValidationError as exc:
         return None, [_sentence(error) for error in exc.errors()[:20]]
-    problems = outline_problems(outline)
-    return (None, problems) if problems else (outline, [])
+    problems = outline_problems(loose)  # type: ignore[arg-type]
+    if problems:
+        return None, problems
+    try:
+        return Outline.model_validate(data), []
+    except ValidationError as exc:
+        return None, [_sentence(error) for error in exc.errors()[:20]]
+
+
+class _LooseOutline(BaseModel):
+    """An outline's fields without its own cross-checks (those are `outline_problems`)."""
+
+    title: str
+    description: str = ""
+    objectives: list[Objective] = Field(default_factory=list)
+    modules: list[ModulePlan]
 
 
 def outline_problems(outline: Outline) -> list[str]:
@@ -70,6 +84,8 @@ def outline_problems(outline: Outline) -> list[str]:
     problems: list[str] = []
     if not outline.title.strip():
         problems.append("The course title is empty; give the course a title.")
+    if not outline.modules:
+        problems.append("The outline has no modules; add at least one module with one lesson.")
     if len(outline.modules) > MAX_MODULES:
         problems.append(f"The outline has {len(outline.modules)} modules; keep it to {MAX_MODULES} or fewer.")
     objective_ids = [objective.id for objective in outline.objectives]
