@@ -27,6 +27,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    OutlineReady,
     Progress,
 )
 from coursegen_desktop.core.models import JobRecord, JobStatus
@@ -47,6 +48,7 @@ STATUS_TEXT = {
     JobStatus.FAILED: "Failed",
     JobStatus.CANCELLED: "Cancelled",
     JobStatus.INTERRUPTED: "Interrupted",
+    JobStatus.AWAITING_REVIEW: "Outline ready",
 }
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -174,6 +176,8 @@ class HistoryModel(QAbstractTableModel):
             status = JobStatus.FAILED if isinstance(event, JobFailed) else JobStatus.CANCELLED
             update = {"status": status, "usage": event.usage, "run_seconds": self._duration(record) or 0.0}
             update["error_message"] = event.message if isinstance(event, JobFailed) else None
+        elif isinstance(event, OutlineReady):
+            update = {"status": JobStatus.AWAITING_REVIEW, "usage": event.usage, "run_seconds": self._duration(record) or 0.0}
         else:
             return
         if update.get("status") not in (None, JobStatus.RUNNING):

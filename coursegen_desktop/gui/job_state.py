@@ -17,6 +17,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    OutlineReady,
     Progress,
     Retrying,
     StepCompleted,
@@ -146,6 +147,10 @@ class JobViewState:
         self.status, self.eta_s, self.resumable = JobStatus.CANCELLED, None, True
         self._stop_running(StepStatus.STOPPED)
         self._log(event, "Cancelled; finished parts kept")
+
+    def _on_OutlineReady(self, event: OutlineReady) -> None:
+        self.status, self.eta_s, self.resumable = JobStatus.AWAITING_REVIEW, None, False
+        self._log(event, f"Outline ready for your review ({len(event.outline.lesson_plans())} lessons planned)")
 
     def sync_record(self, record: JobRecord) -> None:
         """Take what only the job row knows: a job left `interrupted` by a closed or crashed app

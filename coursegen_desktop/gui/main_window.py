@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from coursegen_desktop import APP_NAME
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import CourseGenError, NotFound
-from coursegen_desktop.core.events import Event, JobCompleted, JobFailed
+from coursegen_desktop.core.events import Event, JobCompleted, JobFailed, OutlineReady
 from coursegen_desktop.core.generators.factory import make_generator
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
@@ -45,6 +45,7 @@ from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
 from coursegen_desktop.gui.new_course_form import NewCourseForm
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
 from coursegen_desktop.gui.settings import Settings
+from coursegen_desktop.gui.steering import Steering
 from coursegen_desktop.gui.widgets import MessageBar
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._build_menus()
         self._restore_state()
+        self.steering = Steering(self)  # plan estimate, outline review, regenerate, earlier versions
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -426,6 +428,8 @@ class MainWindow(QMainWindow):
             text = f"“{event.title}” is ready."
         elif isinstance(event, JobFailed):
             text = f"“{topic}” failed: {event.message}"
+        elif isinstance(event, OutlineReady):
+            text = f"The outline of “{topic}” is ready for your review."
         else:
             text = f"“{topic}” was cancelled; finished parts are kept."
         self.statusBar().showMessage(text, 15_000)
@@ -476,6 +480,7 @@ class MainWindow(QMainWindow):
         menu.addActions([self.openAction, self.progressAction, self.resumeAction, self.cancelAction])
         menu.addSeparator()
         menu.addActions([self.exportAction, self.deleteAction])
+        self.steering.add_history_actions(menu)
         menu.popup(self.historyView.viewport().mapToGlobal(pos))
 
     def _history_activated(self, index: QModelIndex) -> None:
