@@ -341,7 +341,8 @@ def _job_json(job: JobRecord) -> dict[str, object]:
 
 def cmd_show(args: argparse.Namespace, store: Store) -> int:
     job = store.get_job(store.resolve_id(args.job_id))
-    course = store.get_course(store.regeneration(job.id)[0] if store.regeneration(job.id) else job.id)  # a rewrite shows its course
+    rewrite = store.regeneration(job.id)  # a regenerate job shows the course it changed
+    course = store.get_course(rewrite[0] if rewrite else job.id)
     if args.json:
         if course is not None:
             data: dict[str, object] = course.model_dump(mode="json")

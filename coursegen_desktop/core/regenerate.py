@@ -123,8 +123,7 @@ def _source_course(store: Store, source_job_id: str) -> Course:
 
 def create_job(store: Store, source_job_id: str, part: str, instruction: str = "") -> JobRecord:
     """Queue a regenerate job for one part of a finished course (run it like any job)."""
-    if store.regeneration(source_job_id) is not None:
-        source_job_id = store.regeneration(source_job_id)[0]  # type: ignore[index] # a rewrite's course is its source's
+    source_job_id = source_of(store, source_job_id)  # asked on a rewrite: it is its source's course
     course = _source_course(store, source_job_id)
     ref = parse_part(part, course)
     instruction = " ".join(instruction.split())

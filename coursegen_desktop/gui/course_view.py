@@ -59,7 +59,8 @@ class LoadedCourse:
 def load_course(store: Store, job_id: str) -> LoadedCourse:
     """Read a job's course (or partial parts) and pre-render its lessons; runs off the GUI thread.
     A regenerate job shows the course it rewrote a part of."""
-    job_id = store.regeneration(job_id)[0] if store.regeneration(job_id) else job_id
+    rewrite = store.regeneration(job_id)
+    job_id = rewrite[0] if rewrite else job_id
     course = store.get_course(job_id)
     if course is not None:
         loaded = LoadedCourse(job_id, course, course.outline, {lesson.id: lesson for lesson in course.lessons})
