@@ -114,7 +114,10 @@ def parse_part(text: str, course: Course) -> PartRef:
 
 
 def _source_course(store: Store, source_job_id: str) -> Course:
-    record = store.get_job(source_job_id)
+    try:
+        record = store.get_job(source_job_id)
+    except NotFound:
+        raise BadInput("The course this part belonged to has been deleted, so there is nothing to rewrite.") from None
     course = store.get_course(source_job_id) if record.status == JobStatus.COMPLETED else None
     if course is None:
         raise BadInput(f"Job {source_job_id} has no finished course, so none of its parts can be regenerated; finish it first.")

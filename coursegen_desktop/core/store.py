@@ -118,7 +118,7 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE TABLE regenerations (
         job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
-        source_job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        source_job_id TEXT NOT NULL, -- no cascade: a rewrite whose course was deleted must fail, not become a generation
         part TEXT NOT NULL,
         instruction TEXT NOT NULL DEFAULT ''
     );

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from coursegen_desktop.core import regenerate
 from coursegen_desktop.core.models import JobStatus
+from coursegen_desktop.gui.history_model import JobRole
 from coursegen_desktop.gui.main_window import MainWindow
 from coursegen_desktop.gui.outline_editor import OutlineEditor
 from coursegen_desktop.gui.steering import RegenerateDialog
@@ -117,6 +118,16 @@ def test_an_invalid_outline_is_explained_and_regenerate_plans_again(qtbot, windo
     qtbot.waitUntil(lambda: _status(window, job_id) == JobStatus.AWAITING_REVIEW, timeout=5000)
     assert factory.made[1].calls["lesson"] == 0
     _settled(qtbot, window)
+
+    window.steering.editors[job_id].close()  # History → Review outline… opens it again from the store
+    qtbot.waitUntil(lambda: job_id not in window.steering.editors, timeout=3000)
+    proxy = window.history_proxy
+    window.historyView.selectRow(next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(JobRole).id == job_id))
+    window.steering._update_actions()
+    assert window.steering.reviewAction.isEnabled() and not window.steering.versionsAction.isEnabled()
+    window.steering.reviewAction.trigger()
+    qtbot.waitUntil(lambda: job_id in window.steering.editors and window.steering.editors[job_id].approveOutlineButton.isEnabled(), timeout=3000)
+    assert window.steering.editors[job_id].tree.topLevelItemCount() == 2
 
 
 def test_regenerate_from_the_course_viewer_and_restore_the_earlier_version(qtbot, window: MainWindow, factory, material: Path) -> None:  # noqa: ANN001

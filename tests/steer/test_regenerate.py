@@ -124,3 +124,14 @@ def test_claude_rewrites_the_lesson_with_the_instruction_and_the_job_has_its_own
     assert "<learner_instruction>more examples</learner_instruction>" in calls[0].text
     assert record.usage.requests == 1 and record.usage.cost_usd > 0
     assert store.get_job(source.id).usage == source.usage
+
+
+def test_a_rewrite_of_a_deleted_course_fails_in_one_sentence(store: Store) -> None:
+    source = _finished(store)
+    job = regenerate.create_job(store, source, "exam")
+    store.delete_job(source)
+    events: list = []
+    record = pipeline.run(None, RewritingGenerator(), store, events.append, CancelToken(), job_id=job.id)
+    assert record.status == JobStatus.FAILED
+    assert record.error_message == "The course this part belonged to has been deleted, so there is nothing to rewrite."
+    assert not any(isinstance(event, TopicCompleted) for event in events)  # it did not turn into a new generation
