@@ -45,6 +45,8 @@ def test_review_edit_approve_regenerate_and_restore(tmp_path: Path) -> None:
     job_id = events[-1]["job_id"]
     assert f"coursegen approve {job_id}" in stopped.stderr
     assert json.loads(coursegen("show", job_id, "--json", data_dir=data).stdout)["job"]["status"] == "awaiting_review"
+    resumed = coursegen("resume", job_id, data_dir=data)
+    assert resumed.returncode == 2 and f"coursegen approve {job_id}" in resumed.stderr
 
     shown = coursegen("outline", job_id, "--json", data_dir=data)
     outline = json.loads(shown.stdout)
