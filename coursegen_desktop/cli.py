@@ -23,10 +23,10 @@ from coursegen_desktop import __version__, cli_study
 from coursegen_desktop.cli_pipe import EXIT_BROKEN_PIPE, OutputGuard, is_broken_pipe, silence_stdio
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
-from coursegen_desktop.core.errors import CourseGenError, ErrorKind
+from coursegen_desktop.core.errors import BadInput, CourseGenError, ErrorKind
 from coursegen_desktop.core.events import AnyEvent, JobCancelled, JobFailed, Progress, StepStarted, TopicCompleted
 from coursegen_desktop.core.material import check_material_path, load_material
-from coursegen_desktop.core.models import DEFAULT_MODEL, GeneratorKind, JobRecord, JobStatus, Level, make_request
+from coursegen_desktop.core.models import DEFAULT_MODEL, CourseRequest, GeneratorKind, JobRecord, JobStatus, Level, make_request
 from coursegen_desktop.core.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -64,17 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
 
     generate = commands.add_parser("generate", help="generate a course and wait for it to finish")
-    generate.add_argument("topic")
-    generate.add_argument("--material", action="append", default=[], type=Path, metavar="PATH", help=".txt .md .pdf or .docx (repeatable)")
-    generate.add_argument("--offline", action="store_true", help="build the course from your material without Claude")
-    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL})")
-    generate.add_argument("--modules", type=int, default=3)
-    generate.add_argument("--lessons-per-module", type=int, default=3)
-    generate.add_argument("--questions", type=int, default=5, help="questions per module quiz")
-    generate.add_argument("--exam-questions", type=int, default=10)
-    generate.add_argument("--level", choices=[level.value for level in Level], default=Level.BEGINNER.value)
-    generate.add_argument("--language", default="English")
-    generate.add_argument("--concurrency", type=int, default=4, help="lessons written at once (Claude)")
+    add_request_options(generate)
+    generate.add_argument("--review-outline", action="store_true", help="stop after the outline so you can edit and approve it")
     generate.add_argument("--json", action="store_true", help="print every event as one JSON object per line")
 
     jobs = commands.add_parser("jobs", help="list the history, newest first")
@@ -97,7 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, dest="fmt")
     export.add_argument("--out", required=True, help="file (or folder) to write")
     cli_study.add_parsers(commands)
+    from coursegen_desktop import cli_steer
+
+    cli_steer.add_parsers(commands)
     return parser
+
+
+def add_request_options(generate: argparse.ArgumentParser) -> None:
+    """The options that describe a course (shared by `generate` and `plan`)."""
+    generate.add_argument("topic")
+    generate.add_argument("--material", action="append", default=[], type=Path, metavar="PATH", help=".txt .md .pdf or .docx (repeatable)")
+    generate.add_argument("--offline", action="store_true", help="build the course from your material without Claude")
+    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL})")
+    generate.add_argument("--modules", type=int, default=3)
+    generate.add_argument("--lessons-per-module", type=int, default=3)
+    generate.add_argument("--questions", type=int, default=5, help="questions per module quiz")
+    generate.add_argument("--exam-questions", type=int, default=10)
+    generate.add_argument("--level", choices=[level.value for level in Level], default=Level.BEGINNER.value)
+    generate.add_argument("--language", default="English")
+    generate.add_argument("--concurrency", type=int, default=4, help="lessons written at once (Claude)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,6 +154,14 @@ def fail(message: str, code: int) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, store: Store) -> int:
+    request = request_from_args(args, needs_key=True)
+    job = store.create_job(request)
+    return _run_job(store, job.id, args.json)
+
+
+def request_from_args(args: argparse.Namespace, *, needs_key: bool) -> CourseRequest:
+    """The request the options describe, with the generator chosen as `generate` chooses it.
+    Raises `BadInput` (one sentence); `needs_key=False` (plan) prices Claude even with no key."""
     request = make_request(
         topic=args.topic,
         level=args.level,
@@ -155,6 +172,7 @@ def cmd_generate(args: argparse.Namespace, store: Store) -> int:
         exam_questions=args.exam_questions,
         model=args.model or DEFAULT_MODEL,
         concurrency=args.concurrency,
+        review_outline=getattr(args, "review_outline", False),
     )
     material = tuple(check_material_path(path).resolve() for path in args.material)
     if material:
@@ -164,20 +182,21 @@ def cmd_generate(args: argparse.Namespace, store: Store) -> int:
         generator = GeneratorKind.OFFLINE
         if not args.offline:
             print("coursegen: No API key found, so the course is built offline from your material.", file=sys.stderr)
-    elif not api_key:
-        return fail(NO_KEY_MESSAGE, EXIT_USAGE)
+    elif not api_key and needs_key:
+        raise BadInput(NO_KEY_MESSAGE)
     else:
         generator = GeneratorKind.CLAUDE
     if generator == GeneratorKind.OFFLINE and not material:
-        return fail("The offline generator builds a course from your own material; add --material FILE (or set an API key).", EXIT_USAGE)
-    job = store.create_job(request.model_copy(update={"material": material, "generator": generator}))
-    return _run_job(store, job.id, args.json)
+        raise BadInput("The offline generator builds a course from your own material; add --material FILE (or set an API key).")
+    return request.model_copy(update={"material": material, "generator": generator})
 
 
 def cmd_resume(args: argparse.Namespace, store: Store) -> int:
     job = store.get_job(store.resolve_id(args.job_id))
     if job.status == JobStatus.COMPLETED:
         return fail(f"Job {job.id} is already complete; open it with `coursegen show {job.id}`.", EXIT_USAGE)
+    if job.status == JobStatus.AWAITING_REVIEW:
+        return fail(f"Job {job.id} is waiting for its outline to be reviewed; write the course with `coursegen approve {job.id}`.", EXIT_USAGE)
     if job.request.generator == GeneratorKind.CLAUDE and not _api_key():
         return fail(NO_KEY_MESSAGE.split(", or give")[0] + " to resume this job.", EXIT_USAGE)
     return _run_job(store, job.id, args.json)
@@ -232,6 +251,10 @@ def _with_ending(record: JobRecord, ending: AnyEvent | None) -> JobRecord:
 
 
 def _report(record: JobRecord, as_json: bool) -> int:
+    if record.status == JobStatus.AWAITING_REVIEW:
+        from coursegen_desktop.cli_steer import print_review_hint
+
+        return print_review_hint(record, as_json)
     if record.status == JobStatus.COMPLETED:
         if not as_json:
             print(f"Course ready: {record.course_title} (job {record.id}, {_duration(record.run_seconds)}).")
@@ -329,7 +352,8 @@ def _job_json(job: JobRecord) -> dict[str, object]:
 
 def cmd_show(args: argparse.Namespace, store: Store) -> int:
     job = store.get_job(store.resolve_id(args.job_id))
-    course = store.get_course(job.id)
+    rewrite = store.regeneration(job.id)  # a regenerate job shows the course it changed
+    course = store.get_course(rewrite[0] if rewrite else job.id)
     if args.json:
         if course is not None:
             data: dict[str, object] = course.model_dump(mode="json")
@@ -416,6 +440,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "export": cmd_export,
     **cli_study.COMMANDS,
 }
+from coursegen_desktop.cli_steer import COMMANDS as _STEER_COMMANDS  # noqa: E402 - plan, outline, approve, regenerate, versions, restore
+
+COMMANDS.update(_STEER_COMMANDS)
 
 if __name__ == "__main__":
     raise SystemExit(main())

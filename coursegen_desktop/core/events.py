@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from coursegen_desktop.core.models import Lesson, Usage, utc_now
+from coursegen_desktop.core.models import Lesson, Outline, Usage, utc_now
 
 
 class Event(BaseModel):
@@ -36,7 +36,7 @@ class Event(BaseModel):
 
     @property
     def is_terminal(self) -> bool:
-        return isinstance(self, (JobCompleted, JobFailed, JobCancelled))
+        return isinstance(self, (JobCompleted, JobFailed, JobCancelled, OutlineReady))
 
 
 class JobQueued(Event):
@@ -126,6 +126,14 @@ class JobCancelled(Event):
     usage: Usage = Field(default_factory=Usage)
 
 
+class OutlineReady(Event):
+    """The job stopped after the outline for the user to review it (status awaiting_review)."""
+
+    type: Literal["OutlineReady"] = "OutlineReady"
+    outline: Outline
+    usage: Usage = Field(default_factory=Usage)
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     JobQueued,
     JobStarted,
@@ -138,7 +146,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobCompleted,
     JobFailed,
     JobCancelled,
+    OutlineReady,
 )
-# Any one of the eleven, told apart by `type` when read back from JSON.
+# Any one of the twelve, told apart by `type` when read back from JSON.
 AnyEvent = Annotated[Union[EVENT_TYPES], Field(discriminator="type")]  # type: ignore[valid-type]
 _ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

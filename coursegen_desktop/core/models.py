@@ -65,6 +65,8 @@ class CourseRequest(BaseModel):
     generator: GeneratorKind = GeneratorKind.OFFLINE
     model: str = DEFAULT_MODEL
     concurrency: Annotated[int, Field(ge=1, le=16)] = 4
+    # Stop after the outline (status awaiting_review) until the user approves it.
+    review_outline: bool = False
 
     @field_validator("topic")
     @classmethod
@@ -315,10 +317,12 @@ class JobStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    # Stopped after the outline: the user edits and approves it (or asks for another one).
+    AWAITING_REVIEW = "awaiting_review"
 
     @property
     def is_finished(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED, JobStatus.AWAITING_REVIEW)
 
     @property
     def can_resume(self) -> bool:

@@ -27,6 +27,7 @@ from coursegen_desktop.core.events import (
     JobCompleted,
     JobFailed,
     JobStarted,
+    OutlineReady,
     Progress,
     Retrying,
     StepCompleted,
@@ -35,6 +36,7 @@ from coursegen_desktop.core.events import (
     TopicStarted,
 )
 from coursegen_desktop.core.generators.base import TEXT_RESTART, GenerationContext, Generator
+from coursegen_desktop.core import outline_review
 from coursegen_desktop.core.material import Material, load_material
 from coursegen_desktop.core.models import (
     Course,
@@ -46,6 +48,7 @@ from coursegen_desktop.core.models import (
     ModulePlan,
     Outline,
     Quiz,
+    Usage,
 )
 from coursegen_desktop.core.review import review_course
 from coursegen_desktop.core.steps import STEP_BY_NAME, Step
@@ -125,6 +128,14 @@ class ProgressTracker:
         self._record(Progress, percent=100.0, message="Course ready.", eta_s=0.0, tokens=self.tokens)
 
 
+class AwaitingReview(Exception):
+    """Control flow: the outline is written and the user asked to review it before lessons."""
+
+    def __init__(self, outline: Outline) -> None:
+        super().__init__("awaiting review")
+        self.outline = outline
+
+
 class _Job:
     """The state of one run of one job; `run()` below is the public entry point."""
 
@@ -143,6 +154,8 @@ class _Job:
             on_retry=self._on_retry,
             on_note=self._on_note,
             lessons=dict(self.saved.lessons),
+            instruction=outline_review.instruction(store, job.id),
+            on_usage=self._on_usage,
         )
         self.current_step: str | None = None
         # The first user-facing failure of a lesson or quiz. Work already in flight is allowed
@@ -160,6 +173,13 @@ class _Job:
 
     def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
         self.record(Retrying, attempt=attempt, delay_s=round(delay, 2), reason=reason)
+
+    def _on_usage(self, kind: str, usage: Usage) -> None:
+        """Keep what each call used, so plans learn from real jobs (best effort: never fails a job)."""
+        try:
+            self.store.record_call_usage(self.job.id, kind, str(self.generator.model), self.ctx.material.char_count // 4, usage)
+        except CourseGenError:
+            log.warning("could not store the usage of a %s call of job %s", kind, self.job.id)
 
     def _on_note(self, message: str) -> None:
         log.info("job %s: %s", self.job.id, message)
@@ -224,6 +244,8 @@ class _Job:
             if not self.saved.outline:
                 self.save("outline", "outline", outline)
             self.ctx.outline = outline
+        if outline_review.needs_review(self.store, self.job.id, self.request.review_outline):
+            raise AwaitingReview(outline)
         self.total_lessons = len(outline.lesson_plans())
         quizzes = await self.lessons_and_quizzes(outline)
         lessons = [self.ctx.lessons[plan.id] for _, plan in outline.lesson_plans()]
@@ -422,13 +444,22 @@ async def run_async(
     try:
         store.mark_running(job_id)
         job = store.get_job(job_id)
-        await _drive(_Job(job, generator, store, emit, cancel))
+        await _drive(_job_class(store, job_id)(job, generator, store, emit, cancel))
     finally:
         try:
             await generator.aclose()
         finally:
             store.release_job(job_id)
     return store.get_job(job_id)
+
+
+def _job_class(store: Store, job_id: str) -> type[_Job]:
+    """A regenerate job (one part of a finished course) runs its own short sequence of steps."""
+    if store.regeneration(job_id) is None:
+        return _Job
+    from coursegen_desktop.core.regenerate import RegenerateJob
+
+    return RegenerateJob
 
 
 async def _drive(job: _Job) -> None:
@@ -441,6 +472,9 @@ async def _drive(job: _Job) -> None:
         course = await job.run()
     except (asyncio.CancelledError, Cancelled):
         _end_cancelled(job)
+        return
+    except AwaitingReview as stop:
+        _await_review(job, stop.outline)
         return
     except BaseExceptionGroup as group:
         _end_with_error(job, _first_interesting(group))
@@ -455,6 +489,13 @@ async def _drive(job: _Job) -> None:
     job.store.finish_job(job.job.id, JobStatus.COMPLETED, usage=usage, course_title=course.title)
     record = job.store.get_job(job.job.id)
     job.record(JobCompleted, title=course.title, duration_s=round(record.run_seconds, 3), usage=usage)
+
+
+def _await_review(job: _Job, outline: Outline) -> None:
+    """Stop after the outline: the job waits (not running, not failed) for the user's approval."""
+    usage = job.previous_usage + job.generator.usage()
+    job.store.finish_job(job.job.id, JobStatus.AWAITING_REVIEW, usage=usage)
+    job.record(OutlineReady, outline=outline, usage=usage)
 
 
 def fail_before_start(store: Store, job_id: str, error: CourseGenError, emit: Emit) -> None:

@@ -156,6 +156,39 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX quiz_attempts_course ON quiz_attempts(course_id, quiz_key, finished_at);
     """,
+    # Steering (issue 11): what each API call really used (for `core.plan`), regenerate jobs and
+    # the earlier versions of the course parts they replaced.
+    """
+    CREATE TABLE call_usage (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        model TEXT NOT NULL,
+        material_tokens INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_creation_input_tokens INTEGER NOT NULL,
+        cache_read_input_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        recorded_at REAL NOT NULL,
+        PRIMARY KEY (job_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE regenerations (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        source_job_id TEXT NOT NULL, -- no cascade: a rewrite whose course was deleted must fail, not become a generation
+        part TEXT NOT NULL,
+        instruction TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE part_versions (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        part TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        saved_at REAL NOT NULL,
+        replaced_by TEXT,
+        PRIMARY KEY (job_id, part, version)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)
@@ -594,6 +627,95 @@ class Store:
         for step, seconds, units in rows:
             per_step.setdefault(step, []).append(seconds / units)
         return {step: sorted(values)[len(values) // 2] for step, values in per_step.items()}
+
+
+    # -- steering: what calls cost, regenerate jobs, earlier versions of parts ----------------
+
+    def record_call_usage(self, job_id: str, kind: str, model: str, material_tokens: int, usage: Usage) -> None:
+        """One API call's usage, tagged with the kind of part it wrote (learned by `core.plan`)."""
+        with self._write("the usage record") as conn:
+            conn.execute(
+                """INSERT INTO call_usage (job_id, seq, kind, model, material_tokens, input_tokens, output_tokens,
+                   cache_creation_input_tokens, cache_read_input_tokens, cost_usd, recorded_at)
+                   VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM call_usage WHERE job_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (job_id, job_id, kind, model, material_tokens, usage.input_tokens, usage.output_tokens,
+                 usage.cache_creation_input_tokens, usage.cache_read_input_tokens, usage.cost_usd, time.time()),
+            )
+
+    def call_usage(self, job_ids: list[str] | None = None, limit: int = 5000) -> list[tuple]:
+        """(job_id, kind, model, material_tokens, input, output, cache write, cache read, cost), newest first."""
+        where = f"WHERE job_id IN ({','.join('?' * len(job_ids))})" if job_ids else ""
+        return self._conn.execute(
+            f"""SELECT job_id, kind, model, material_tokens, input_tokens, output_tokens, cache_creation_input_tokens,
+                cache_read_input_tokens, cost_usd FROM call_usage {where} ORDER BY recorded_at DESC LIMIT ?""",
+            (*(job_ids or []), limit),
+        ).fetchall()
+
+    def create_regeneration(self, request: CourseRequest, topic: str, source_job_id: str, part: str, instruction: str) -> JobRecord:
+        """A queued job that rewrites one part of `source_job_id`'s course (its own row, events and cost)."""
+        job_id = new_job_id()
+        now = time.time()
+        with self._write("the new job") as conn:
+            conn.execute(
+                "INSERT INTO jobs (id, created_at, updated_at, topic, status, request_json) VALUES (?, ?, ?, ?, 'queued', ?)",
+                (job_id, now, now, topic, request.model_dump_json()),
+            )
+            conn.execute(
+                "INSERT INTO regenerations (job_id, source_job_id, part, instruction) VALUES (?, ?, ?, ?)",
+                (job_id, source_job_id, part, instruction),
+            )
+        return self.get_job(job_id)
+
+    def regeneration(self, job_id: str) -> tuple[str, str, str] | None:
+        """(source job id, part, instruction) when `job_id` is a regenerate job, else None."""
+        row = self._conn.execute("SELECT source_job_id, part, instruction FROM regenerations WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def delete_part(self, job_id: str, kind: str, key: str) -> None:
+        with self._write(f"the {kind}") as conn:
+            conn.execute("DELETE FROM parts WHERE job_id = ? AND kind = ? AND key = ?", (job_id, kind, key))
+
+    def replace_course_part(
+        self, job_id: str, part: str, old_body: str, course: Course, saved_part: tuple[str, str, str] | None,
+        *, made_by: str | None = None, consume_version: int | None = None,
+    ) -> int:
+        """Swap one part of a finished course in one transaction, keeping `old_body` as an earlier
+        version (returned). `saved_part` (kind, key, body) also updates the job's saved part;
+        `consume_version` removes the version being restored, so it is not listed twice."""
+        with self._write("the course") as conn:
+            version = conn.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM part_versions WHERE job_id = ? AND part = ?", (job_id, part)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO part_versions (job_id, part, version, body, saved_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, part, version, old_body, time.time(), made_by),
+            )
+            if consume_version is not None:
+                conn.execute("DELETE FROM part_versions WHERE job_id = ? AND part = ? AND version = ?", (job_id, part, consume_version))
+            conn.execute("UPDATE courses SET title = ?, body = ? WHERE job_id = ?", (course.title, course.model_dump_json(), job_id))
+            if saved_part is not None:
+                kind, key, body = saved_part
+                conn.execute(
+                    """INSERT INTO parts (job_id, kind, key, body, created_at) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (job_id, kind, key) DO UPDATE SET body = excluded.body""",
+                    (job_id, kind, key, body, time.time()),
+                )
+        return version
+
+    def part_versions(self, job_id: str) -> list[tuple[str, int, float, str | None]]:
+        """Earlier versions of a course's parts: (part, version, saved at, made by job), newest first."""
+        return self._conn.execute(
+            "SELECT part, version, saved_at, replaced_by FROM part_versions WHERE job_id = ? ORDER BY saved_at DESC, version DESC",
+            (job_id,),
+        ).fetchall()
+
+    def part_version(self, job_id: str, part: str, version: int) -> str:
+        row = self._conn.execute(
+            "SELECT body FROM part_versions WHERE job_id = ? AND part = ? AND version = ?", (job_id, part, version)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"There is no version {version} of {part} in job {job_id}; list them with `coursegen versions {job_id}`.")
+        return row[0]
 
 
 _JOB_COLUMNS = (

@@ -80,12 +80,13 @@ class JobRunner:
         self._claim_and_queue(job_id, request.topic, queued_at)
 
     def resume(self, job_id: str, queued_at: float | None = None) -> None:
-        """Queue a failed, cancelled or interrupted job again; it continues from its saved parts."""
+        """Queue a job that is not running (failed, cancelled, interrupted, an approved outline, a
+        new rewrite); it continues from its saved parts."""
         if job_id in self._tokens:
             raise AlreadyRunning("This job is already running; wait for it to finish or cancel it first.")
         record = self.store.get_job(job_id)
-        if not record.status.can_resume:
-            raise BadInput("Only failed, cancelled or interrupted jobs can be resumed.")
+        if record.status == JobStatus.COMPLETED:
+            raise BadInput("This job is already complete; open its course instead.")
         self._claim_and_queue(job_id, record.topic, queued_at)
 
     def cancel(self, job_id: str, *, interrupt: bool = False) -> None:

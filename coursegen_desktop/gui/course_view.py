@@ -11,11 +11,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QUrl, Qt, Signal
+from PySide6.QtCore import QPoint, QUrl, Qt, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -61,7 +62,10 @@ class LoadedCourse:
 
 
 def load_course(store: Store, job_id: str) -> LoadedCourse:
-    """Read a job's course (or partial parts) and pre-render its lessons; runs off the GUI thread."""
+    """Read a job's course (or partial parts) and pre-render its lessons; runs off the GUI thread.
+    A regenerate job shows the course it rewrote a part of."""
+    rewrite = store.regeneration(job_id)
+    job_id = rewrite[0] if rewrite else job_id
     course = store.get_course(job_id)
     if course is not None:
         loaded = LoadedCourse(job_id, course, course.outline, {lesson.id: lesson for lesson in course.lessons})
@@ -111,10 +115,13 @@ class CourseView(QWidget):
     Signals:
         export_requested(str): the user asked to export the course of this job id.
         study_requested(str, str): the user asked to study this job id's cards (id, course title).
+        regenerate_requested(str, str): job id and part (`m1-l2`, `quiz:m1`, `exam`, `flashcards`)
+            the user asked to write again (right-click on the part).
     """
 
     export_requested = Signal(str)
     study_requested = Signal(str, str)
+    regenerate_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +160,8 @@ class CourseView(QWidget):
         self.outlineTree.setObjectName("outlineTree")
         self.outlineTree.setHeaderHidden(True)
         self.outlineTree.currentItemChanged.connect(self._item_changed)
+        self.outlineTree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.outlineTree.customContextMenuRequested.connect(self._tree_menu)
         self.pages = QStackedWidget()
         self.lessonBrowser = SafeTextBrowser()
         self.lessonBrowser.setObjectName("lessonBrowser")
@@ -174,6 +183,28 @@ class CourseView(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([280, 620])
         layout.addWidget(self.splitter, 1)
+
+    def part_menu(self, item: QTreeWidgetItem | None) -> QMenu | None:
+        """The right-click menu of a part of a finished course (None for other items)."""
+        loaded = self._loaded
+        if item is None or loaded is None or loaded.course is None:
+            return None
+        kind, key = item.data(0, KIND_ROLE)
+        part = {"lesson": key, "quiz": f"quiz:{key}", "exam": "exam", "flashcards": "flashcards"}.get(kind)
+        if part is None:
+            return None
+        menu = QMenu(self)
+        action = menu.addAction("Regenerate…")
+        action.setObjectName("regenerateAction")
+        action.setToolTip("Write this part again, optionally with an instruction; the current version is kept.")
+        action.triggered.connect(lambda: self.regenerate_requested.emit(loaded.job_id, part))
+        return menu
+
+    def _tree_menu(self, pos: QPoint) -> None:
+        menu = self.part_menu(self.outlineTree.itemAt(pos))
+        if menu is not None:
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(self.outlineTree.viewport().mapToGlobal(pos))
 
     def _export_clicked(self) -> None:
         if self._loaded is not None:

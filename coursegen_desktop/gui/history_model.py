@@ -23,6 +23,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    OutlineReady,
     Progress,
 )
 from coursegen_desktop.core.history import PAGE_SIZE, HistoryPage, HistoryQuery, PageCursor
@@ -45,6 +46,7 @@ STATUS_TEXT = {
     JobStatus.FAILED: "Failed",
     JobStatus.CANCELLED: "Cancelled",
     JobStatus.INTERRUPTED: "Interrupted",
+    JobStatus.AWAITING_REVIEW: "Outline ready",
 }
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -281,6 +283,10 @@ class HistoryModel(QAbstractTableModel):
         if event.interrupted:  # a closing app or a dead engine stopped it: Resume continues it
             return self._stopped(event.job_id, JobStatus.INTERRUPTED, event.usage) | {"error_message": event.message}
         return self._stopped(event.job_id, JobStatus.CANCELLED, event.usage) | {"error_message": None}
+
+    @handles(OutlineReady)
+    def _on_outline_ready(self, event: OutlineReady) -> dict[str, object]:
+        return self._stopped(event.job_id, JobStatus.AWAITING_REVIEW, event.usage)
 
     def _stopped(self, job_id: str, status: JobStatus, usage: Usage) -> dict[str, object]:
         record = self.record(job_id)

@@ -43,6 +43,8 @@ class HistoryPanel(QWidget):
     status_message(str): a short note for the status bar.
     action_failed(object): an exception from a history action, for the window to explain
         (`model.load_failed` reports a page that could not be read).
+    actions_updating(): the actions are being enabled for the selection (a menu is about to show):
+        owners of `extra_actions` enable theirs.
     """
 
     open_requested = Signal(str)
@@ -55,6 +57,7 @@ class HistoryPanel(QWidget):
     loaded = Signal()
     status_message = Signal(str)
     action_failed = Signal(object)
+    actions_updating = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,7 @@ class HistoryPanel(QWidget):
         self.store: Store | None = None
         self.is_active: Callable[[str], bool] = lambda job_id: False  # the window plugs in its job manager
         self.is_waiting: Callable[[str], bool] = lambda job_id: False  # queued behind another waiting job
+        self.extra_actions: list[QAction] = []  # added by other parts of the window (outline review, versions)
         self.model = HistoryModel(self)
         self.model.page_loaded.connect(self._page_loaded)
 
@@ -191,13 +195,14 @@ class HistoryPanel(QWidget):
         self.runNextAction.setEnabled(len(records) == 1 and self.is_waiting(records[0].id))
         self.deleteAction.setEnabled(bool(records) and not all(active))
         self.exportAction.setEnabled(len(records) == 1 and records[0].status == JobStatus.COMPLETED)
+        self.actions_updating.emit()
 
     def _context_menu(self, pos: QPoint) -> None:
         if not self.selected_job_ids():
             return
         self.update_actions()
         menu = QMenu(self)
-        for act in self.job_actions():
+        for act in self.job_actions() + ([None, *self.extra_actions] if self.extra_actions else []):
             if act is None:
                 menu.addSeparator()
             else:

@@ -18,6 +18,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    OutlineReady,
     Progress,
     Retrying,
     StepCompleted,
@@ -158,6 +159,11 @@ class JobViewState:
             self.error = event.message
         self._stop_running(StepStatus.STOPPED)
         self._log(event, event.message if event.interrupted else "Cancelled; finished parts kept")
+
+    @handles(OutlineReady)
+    def _on_outline_ready(self, event: OutlineReady) -> None:
+        self.status, self.eta_s, self.resumable = JobStatus.AWAITING_REVIEW, None, False
+        self._log(event, f"Outline ready for your review ({len(event.outline.lesson_plans())} lessons planned)")
 
     def sync_record(self, record: JobRecord) -> None:
         """Take what only the job row knows: a job left `interrupted` by a closed or crashed app

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from coursegen_desktop import APP_NAME
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import CourseGenError, NotFound
-from coursegen_desktop.core.events import Event, JobCompleted, JobFailed
+from coursegen_desktop.core.events import Event, JobCompleted, JobFailed, OutlineReady
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import claude, tasks
@@ -41,6 +41,7 @@ from coursegen_desktop.gui.pdf_format import register_pdf_format
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
 from coursegen_desktop.gui.queue_panel import QueuePanel
 from coursegen_desktop.gui.settings import Settings
+from coursegen_desktop.gui.steering import Steering
 from coursegen_desktop.gui.widgets import MessageBar
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._build_menus()
         self._restore_state()
+        self.steering = Steering(self)  # plan estimate, outline review, regenerate, earlier versions
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -416,6 +418,8 @@ class MainWindow(QMainWindow):
             text = f"“{event.title}” is ready."
         elif isinstance(event, JobFailed):
             text = f"“{topic}” failed: {event.message}"
+        elif isinstance(event, OutlineReady):
+            text = f"The outline of “{topic}” is ready for your review."
         else:
             text = f"“{topic}” was cancelled; finished parts are kept."
         self.statusBar().showMessage(text, 15_000)

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -98,9 +99,11 @@ class NewCourseForm(QWidget):
 
     Signals:
         generate_requested(object): a valid `CourseRequest` the user asked to generate.
+        changed(): any field that shapes the course changed (the plan estimate follows it).
     """
 
     generate_requested = Signal(object)
+    changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,6 +167,21 @@ class NewCourseForm(QWidget):
         generator_row.addRow("&Generator:", self.generatorCombo)
         layout.addLayout(generator_row)
         self.set_models(list(FALLBACK_MODELS), has_key=False)
+
+        self.reviewOutlineCheck = QCheckBox("Review the outline before writing lessons")
+        self.reviewOutlineCheck.setObjectName("reviewOutlineCheck")
+        layout.addWidget(self.reviewOutlineCheck)
+        self.planLabel = QLabel()  # "≈ 14 calls · $0.21–0.34 · 2–4 min", kept current by gui.plan_estimate
+        self.planLabel.setObjectName("planLabel")
+        self.planLabel.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(self.planLabel)
+        for signal in (
+            self.topicEdit.textChanged, self.levelCombo.currentIndexChanged, self.languageCombo.editTextChanged,
+            self.modulesSpin.valueChanged, self.lessonsSpin.valueChanged, self.questionsSpin.valueChanged,
+            self.examSpin.valueChanged, self.generatorCombo.currentIndexChanged,
+            self.materialList.model().rowsInserted, self.materialList.model().rowsRemoved,
+        ):
+            signal.connect(self.changed)
 
         self.errorLabel = QLabel()
         self.errorLabel.setObjectName("formErrorLabel")
@@ -284,6 +302,7 @@ class NewCourseForm(QWidget):
             "questions_per_quiz": self.questionsSpin.value(),
             "exam_questions": self.examSpin.value(),
             "generator": GeneratorKind.CLAUDE if model else GeneratorKind.OFFLINE,
+            "review_outline": self.reviewOutlineCheck.isChecked(),
         }
         if model:
             fields["model"] = model

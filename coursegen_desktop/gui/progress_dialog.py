@@ -255,6 +255,8 @@ class ProgressDialog(QDialog):
             return f"Course ready: {state.course_title}"
         if state.status == JobStatus.CANCELLED:
             return CANCELLED_TEXT
+        if state.status == JobStatus.AWAITING_REVIEW:
+            return "The outline is ready: review it, then approve it to write the lessons."
         return state.error
 
     def _render_steps(self) -> None:

@@ -40,8 +40,8 @@ def test_queue_reorder_and_run_next_decide_what_starts(qtbot, window: MainWindow
     qtbot.waitUntil(lambda: panel.job_ids() == [c, d, b], timeout=5000)
 
     manager.set_max_running(3)  # Settings' jobs at once applies at once: two more start now
-    qtbot.waitUntil(lambda: sorted(started[1:]) == sorted([c, d]), timeout=5000)  # they start together
-    qtbot.waitUntil(lambda: manager.queued_jobs == [b], timeout=5000)
+    qtbot.waitUntil(lambda: len(started) >= 3, timeout=5000)
+    assert sorted(started[1:3]) == sorted([c, d])  # they start together, before b
     manager.cancel(first)
     qtbot.waitUntil(lambda: not manager.active_count, timeout=10_000)
     assert started[0] == first and started[-1] == b and len(started) == 4

@@ -14,6 +14,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    OutlineReady,
     Progress,
     Retrying,
     StepCompleted,
@@ -21,7 +22,7 @@ from coursegen_desktop.core.events import (
     TopicCompleted,
     TopicStarted,
 )
-from coursegen_desktop.core.models import Lesson, Usage
+from coursegen_desktop.core.models import Lesson, LessonPlan, ModulePlan, Outline, Usage
 
 LESSON = Lesson(id="m1l1", module_id="m1", title="Light <reactions> & “dark” ones", markdown="# Hi\n\nText ✓", key_points=["a"])
 SAMPLES: list[Event] = [
@@ -36,12 +37,13 @@ SAMPLES: list[Event] = [
     JobCompleted(job_id="j", seq=9, title="Course", duration_s=3.5, usage=Usage(input_tokens=5, cost_usd=0.01)),
     JobFailed(job_id="j", seq=10, kind="network", message="Network unavailable.", step="lessons", resumable=True),
     JobCancelled(job_id="j", seq=11, step="quizzes"),
+    OutlineReady(job_id="j", seq=12, outline=Outline(title="T", modules=[ModulePlan(id="m1", title="M", lessons=[LessonPlan(id="m1l1", title="L")])])),
 ]
 
 
-def test_samples_cover_all_eleven_types() -> None:
+def test_samples_cover_all_twelve_types() -> None:
     assert {type(event) for event in SAMPLES} == set(EVENT_TYPES)
-    assert len(EVENT_TYPES) == 11
+    assert len(EVENT_TYPES) == 12
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda event: type(event).__name__)

@@ -77,6 +77,7 @@ from coursegen_desktop.core.generators.claude_prompts import (
     repair_turns,
     rules,
     tool_params,
+    with_instruction,
 )
 from coursegen_desktop.core.generators.claude_sdk import sdk
 from coursegen_desktop.core.material import Chunk
@@ -311,7 +312,7 @@ class ClaudeGenerator:
         grounded = not ctx.material.is_empty
         prefix = self._documents_turn(ctx, self._chunks_for(ctx, request.topic))
         answer = await self._structured(
-            ctx, OUTLINE_TOOL, "outline", self._system(ctx, None), prefix, outline_task(request, grounded),
+            ctx, OUTLINE_TOOL, "outline", self._system(ctx, None), prefix, with_instruction(outline_task(request, grounded), ctx.instruction),
             lambda a: outline_problems(a.outline, request),
         )
         gaps = [short(gap, 80) for gap in answer.coverage_gaps if gap.strip()][:3]
@@ -325,11 +326,11 @@ class ClaudeGenerator:
         grounded = not ctx.material.is_empty
         query = " ".join([module.title, plan.title, plan.summary, objective_list(outline, plan.objective_ids)])
         chunks = self._chunks_for(ctx, query)
-        content = [*self._documents_turn(ctx, chunks), {"type": "text", "text": lesson_task(outline, module, plan, grounded)}]
+        content = [*self._documents_turn(ctx, chunks), {"type": "text", "text": with_instruction(lesson_task(outline, module, plan, grounded), ctx.instruction)}]
         params = self._params("lesson", self._system(ctx, outline), [{"role": "user", "content": content}])
         text = _LessonText(on_text)
         for attempt in (1, 2):
-            message = await self._call(ctx, params, f"lesson {plan.id}", text)
+            message = await self._call(ctx, params, f"lesson {plan.id}", text, kind="lesson")
             raw = "".join(block.text for block in message.content if block.type == "text")
             quotes, markdown = split_quotes(raw)
             if message.stop_reason == "max_tokens":
@@ -356,7 +357,7 @@ class ClaudeGenerator:
         prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": lessons_block(lessons)}]
         count = ctx.request.questions_per_quiz
         answer = await self._structured(
-            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._system(ctx, outline), prefix, quiz_task(ctx.request, outline, module),
+            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._system(ctx, outline), prefix, with_instruction(quiz_task(ctx.request, outline, module), ctx.instruction),
             lambda a: question_problems(a.quiz.questions, count, outline),
         )
         quiz = answer.quiz
@@ -370,7 +371,7 @@ class ClaudeGenerator:
         prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": course_summary(lessons)}]
         count = ctx.request.exam_questions
         answer = await self._structured(
-            ctx, EXAM_TOOL, "the practice exam", self._system(ctx, outline), prefix, exam_task(ctx.request, outline),
+            ctx, EXAM_TOOL, "the practice exam", self._system(ctx, outline), prefix, with_instruction(exam_task(ctx.request, outline), ctx.instruction),
             lambda a: question_problems(a.exam.questions, count, outline),
         )
         questions = [q.model_copy(update={"id": f"exam-q{i}"}) for i, q in enumerate(answer.exam.questions[:count], 1)]
@@ -382,7 +383,7 @@ class ClaudeGenerator:
         prefix = [{"type": "text", "text": course_summary(lessons)}]
         module_ids = {m.id for m in outline.modules}
         answer = await self._structured(
-            ctx, FLASHCARDS_TOOL, "the flashcards", self._system(ctx, outline), prefix, flashcards_task(ctx.request),
+            ctx, FLASHCARDS_TOOL, "the flashcards", self._system(ctx, outline), prefix, with_instruction(flashcards_task(ctx.request), ctx.instruction),
             lambda a: [] if a.cards else ["cards: write at least one flashcard."],
         )
         cards = [c if c.module_id in module_ids else c.model_copy(update={"module_id": None}) for c in answer.cards]
@@ -462,7 +463,7 @@ class ClaudeGenerator:
         messages: list[dict[str, Any]] = [{"role": "user", "content": [*prefix, {"type": "text", "text": task}]}]
         for attempt in (1, 2):
             params = self._params(kind, system, messages, tools=list(tool_params()), tool_choice={"type": "tool", "name": tool.name})
-            message = await self._call(ctx, params, what)
+            message = await self._call(ctx, params, what, kind=kind)
             block = next((b for b in message.content if b.type == "tool_use" and b.name == tool.name), None)
             problems: list[str]
             answer = None
@@ -486,12 +487,12 @@ class ClaudeGenerator:
 
     # -- one request, with retries ---------------------------------------------------------------
 
-    async def _call(self, ctx: GenerationContext, params: dict[str, Any], what: str, text: _LessonText | None = None) -> Message:
+    async def _call(self, ctx: GenerationContext, params: dict[str, Any], what: str, text: _LessonText | None = None, *, kind: str = "other") -> Message:
         attempt = 0
         while True:
             ctx.cancel.raise_if_cancelled()
             try:
-                return await self._stream_once(params, text)
+                return await self._stream_once(params, text, lambda usage: ctx.on_usage(kind, usage))
             except Exception as exc:
                 failure = classify(exc, str(self.model))
                 if failure is None:
@@ -519,7 +520,7 @@ class ClaudeGenerator:
         backoff = min(self._retry_cap_s, self._retry_base_s * 2 ** (attempt - 1))
         return backoff * random.uniform(0.5, 1.0)
 
-    async def _stream_once(self, params: dict[str, Any], text: _LessonText | None) -> Message:
+    async def _stream_once(self, params: dict[str, Any], text: _LessonText | None, on_usage: Callable[[Usage], None] = lambda usage: None) -> Message:
         client = self._ensure_client()
         counter = _UsageCounter()
         final: Message | None = None
@@ -537,7 +538,9 @@ class ClaudeGenerator:
                         elif event.type == "message_stop":
                             final = event.message
             finally:
-                self._account(counter)
+                used = self._account(counter)
+                if used is not None:
+                    on_usage(used)
         if final is None:
             raise StreamCut()
         return final
@@ -549,11 +552,14 @@ class ClaudeGenerator:
             self._client = _make_client(self._api_key.reveal(), self._base_url, _env_seconds("COURSEGEN_READ_TIMEOUT", READ_TIMEOUT_S))
         return self._client
 
-    def _account(self, counter: _UsageCounter) -> None:
+    def _account(self, counter: _UsageCounter) -> Usage | None:
+        """Add one call's usage to the job's; returns it (None when the call never started)."""
         if not counter.started:
-            return
+            return None
         cost = pricing.cost_usd(str(self.model), counter.counts)
-        self._usage = self._usage + Usage(**counter.counts, cost_usd=cost, requests=1)
+        used = Usage(**counter.counts, cost_usd=cost, requests=1)
+        self._usage = self._usage + used
+        return used
 
 
 # ---------------------------------------------------------------------------------------------

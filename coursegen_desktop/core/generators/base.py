@@ -40,6 +40,11 @@ class GenerationContext:
     on_note: Callable[[str], None] = lambda message: None
     outline: Outline | None = None
     lessons: dict[str, Lesson] = field(default_factory=dict)
+    # The user's wish for the part being (re)written, e.g. "simpler" or "more examples"; "" for none.
+    instruction: str = ""
+    # Called by a network generator after each API call: (part kind, that call's usage). The
+    # pipeline stores it so `core.plan` can learn what each kind of call really costs.
+    on_usage: Callable[[str, Usage], None] = lambda kind, usage: None
 
 
 # Receives each new piece of lesson text as it streams (the pipeline turns it into Progress).

@@ -248,6 +248,16 @@ def lesson_task(outline: Outline, module: ModulePlan, plan: LessonPlan, grounded
     )
 
 
+def with_instruction(task: str, instruction: str) -> str:
+    """The task with the learner's wish for this part ("simpler", "more on diffusion"), if any."""
+    if not instruction.strip():
+        return task
+    return (
+        f"{task}\n<learner_instruction>{instruction.strip()}</learner_instruction>\n"
+        "Follow the learner's instruction where it does not conflict with the rules and the required counts."
+    )
+
+
 def lessons_block(lessons: list[Lesson]) -> str:
     items = [f'<lesson id="{l.id}" title="{l.title}">\n{l.markdown}\n</lesson>' for l in lessons]
     return "<lessons>\n" + "\n".join(items) + "\n</lessons>"

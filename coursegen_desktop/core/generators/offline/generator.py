@@ -147,9 +147,9 @@ class OfflineGenerator:
     def _layout(self, ctx: GenerationContext) -> Layout:
         index = self._prepare(ctx.material)
         request = ctx.request
-        key = (request.modules, request.lessons_per_module, request.questions_per_quiz, request.exam_questions, request.topic)
+        key = (request.modules, request.lessons_per_module, request.questions_per_quiz, request.exam_questions, request.topic, ctx.instruction)
         if key not in self._layouts:
-            self._layouts[key] = build_layout(index, request.topic, request.modules, request.lessons_per_module, _objectives_per_module(request))
+            self._layouts[key] = build_layout(index, request.topic, request.modules, request.lessons_per_module, _objectives_per_module(request), ctx.instruction)
         return self._layouts[key]
 
     def _modules(self, ctx: GenerationContext) -> list[ModulePlan]:

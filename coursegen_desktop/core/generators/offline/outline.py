@@ -49,9 +49,17 @@ def search_pieces(index: Index, query: str) -> list[Piece]:
     return [Piece(s, 0, len(index.sections[s].sentences)) for _, s in scored[:2]] or [Piece(0, 0, len(index.sections[0].sentences))]
 
 
-def build_layout(index: Index, topic: str, modules: int, lessons: int, objectives_per_module: int) -> Layout:
-    """Plan the outline: modules and lessons from the material, objectives per lesson group."""
-    plan = Planner(index).plan(modules, lessons)
+def focus_stems(instruction: str) -> set[str]:
+    """The content-word stems of a user's instruction ("more on osmosis" → {"osmosi", …})."""
+    return {t for t in stem_set(t for t in tokenise(instruction)[0] if t != "|") if len(t) > 2} if instruction.strip() else set()
+
+
+def build_layout(index: Index, topic: str, modules: int, lessons: int, objectives_per_module: int, instruction: str = "") -> Layout:
+    """Plan the outline: modules and lessons from the material, objectives per lesson group.
+
+    With an instruction, the sections of the material that use its words move to the front of
+    the course (a visible change of emphasis and grouping), and the description names it."""
+    plan = Planner(index).plan(modules, lessons, focus_stems(instruction))
     titler = Titler(index)
     module_titles = titler.titles([[p for lesson in module for p in lesson] for module in plan], set(), module=True)
     lesson_taken: set[str] = set()
@@ -75,7 +83,8 @@ def build_layout(index: Index, topic: str, modules: int, lessons: int, objective
     sources = join_with_and(list(dict.fromkeys(section.source for section in index.sections)))
     outline = Outline(
         title=topic,
-        description=f"A course built from {sources} without a language model: every lesson quotes the material, and every answer comes with the sentence it is based on.",
+        description=f"A course built from {sources} without a language model: every lesson quotes the material, and every answer comes with the sentence it is based on."
+        + (f" Arranged for: “{instruction.strip()}”." if instruction.strip() else ""),
         objectives=objectives,
         modules=module_plans,
     )

@@ -8,6 +8,7 @@ from collections import Counter
 
 from coursegen_desktop.core.generators.offline.index import Index
 from coursegen_desktop.core.generators.offline.records import Piece
+from coursegen_desktop.core.generators.offline.text import stem_set, tokenise
 
 _MAX_DP_ITEMS = 120
 
@@ -19,9 +20,18 @@ class Planner:
     def __init__(self, index: Index) -> None:
         self.index = index
 
-    def plan(self, modules: int, lessons: int) -> list[list[list[Piece]]]:
+    def plan(self, modules: int, lessons: int, focus: set[str] = frozenset()) -> list[list[list[Piece]]]:
+        """`focus`: word stems of the user's instruction; sections that use them come first."""
         pieces = [Piece(s.index, 0, len(s.sentences)) for s in self.index.sections if s.sentences]
+        if focus:
+            pieces.sort(key=lambda piece: -self._focus_score(piece.section, focus))  # stable: the rest keep their order
         return [self.partition(group, lessons) for group in self.partition(pieces, modules)]
+
+    def _focus_score(self, section_index: int, focus: set[str]) -> float:
+        section = self.index.sections[section_index]
+        title = len(stem_set(tokenise(section.title)[0]) & focus)
+        body = sum(len(self.index.sentences[i].stems & focus) for i in section.sentences)
+        return 3 * title + body / math.sqrt(max(1, len(section.sentences)))
 
     def partition(self, pieces: list[Piece], k: int) -> list[list[Piece]]:
         items = self._items(pieces, k)
