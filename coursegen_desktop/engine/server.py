@@ -74,7 +74,7 @@ class EngineServer:
             "ping": self._ping, "submit": self._submit, "resume": self._resume, "attach": self._attach,
             "cancel": self._cancel, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
             "watch": self._watch, "check_key": self._check_key, "models": self._models, "shutdown": self._shutdown,
-            "reorder": self._reorder, "run_next": self._run_next,
+            "reorder": self._reorder, "run_next": self._run_next, "plan": self._plan,
         }
         self._last_queue: list[str] = []
 
@@ -319,6 +319,18 @@ class EngineServer:
             return {"models": []}
         module = await asyncio.to_thread(_claude_module)
         return {"models": await module.list_models(key) or []}
+
+    async def _plan(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        """The plan and price of a request (the form's estimate): counts tokens with the SDK when a
+        key is set, reads the material; never a Messages call."""
+        from coursegen_desktop.core import secrets
+        from coursegen_desktop.core.models import GeneratorKind
+        from coursegen_desktop.core.plan import plan_request
+
+        request = CourseRequest.model_validate(message.get("request"))
+        key = await asyncio.to_thread(secrets.get_api_key) if request.generator == GeneratorKind.CLAUDE else None
+        plan = await asyncio.to_thread(plan_request, request, self.store, api_key=key)
+        return {"plan": plan.to_json(), "label": plan.label()}
 
     def _shutdown(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         """Stop every job as interrupted (Resume continues them) and exit once they have ended."""

@@ -78,7 +78,7 @@ class Steering(QObject):
     def _store_ready(self) -> None:
         assert self.window.job_manager is not None and self.window.store is not None
         self.window.job_manager.event_emitted.connect(self._on_event)
-        self.estimate.set_store(self.window.store)
+        self.estimate.set_engine(self.window.job_manager.call)
 
     def _selected(self) -> JobRecord | None:
         ids = self.window.history.selected_job_ids()
