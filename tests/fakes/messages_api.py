@@ -98,6 +98,19 @@ class Fault:
         return cls(invalid_output=True)
 
 
+@dataclass(frozen=True)
+class Sloppy:
+    """A model that follows the schema but not every instruction. Set `api.sloppy = Sloppy(...)`:
+    every answer from then on (repairs included: a sloppy model stays sloppy) is bent this way."""
+
+    extra_modules: int = 0  # plan this many modules more than asked (negative: fewer)
+    extra_lessons: int = 0  # per module
+    extra_questions: int = 0  # per quiz and exam: -1 writes four questions when five were asked
+    invented_objective_ids: bool = False  # lessons and the first question point at obj-99
+    duplicate_lesson_ids: bool = False  # every module numbers its lessons m1-l1, m1-l2, …
+    answer_index_out_of_range: bool = False  # the first question's answer_index is len(options)
+
+
 @dataclass
 class RecordedRequest:
     number: int
@@ -146,6 +159,7 @@ class FakeMessagesAPI:
         self.lesson_words = lesson_words
         self.min_cache_tokens = min_cache_tokens
         self.port = port
+        self.sloppy: Sloppy | None = None
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._cache: set[str] = set()
@@ -574,7 +588,7 @@ def _content_for(body: dict[str, Any], api: FakeMessagesAPI, fault: Fault | None
     tools = {t.get("name"): t for t in body.get("tools") or []}
     if choice.get("type") == "tool" and choice.get("name") in tools:
         tool = tools[choice["name"]]
-        value = {"unexpected": True} if fault is not None and fault.invalid_output else _Builder(tool.get("input_schema") or {}, body).build()
+        value = {"unexpected": True} if fault is not None and fault.invalid_output else _Builder(tool.get("input_schema") or {}, body, api.sloppy).build()
         text = json.dumps(value)
         pieces = [text[i : i + 48] for i in range(0, len(text), 48)]
         return {"type": "tool_use", "id": f"toolu_fake_{uuid.uuid4().hex[:16]}", "name": tool["name"], "input": {}}, pieces
@@ -613,8 +627,9 @@ def _lesson_markdown(body: dict[str, Any], words: int) -> str:
 class _Builder:
     """Makes a plausible instance of a JSON schema, with course-aware counts and ids."""
 
-    def __init__(self, schema: dict[str, Any], body: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any], body: dict[str, Any], sloppy: Sloppy | None = None) -> None:
         self.root = schema
+        self.sloppy = sloppy or Sloppy()
         self.counter = itertools.count(1)
         # Counts come from the task, which is the end of the first user turn ("documents first,
         # task last"); later turns are repairs whose wording must not change them.
@@ -624,6 +639,10 @@ class _Builder:
         self.lessons = _count(task, r"(\d+)\s+lessons?", 3)
         self.questions = _count(task, r"(\d+)\s+(?:multiple-choice\s+)?questions?", 5)
         self.cards = _count(task, r"(\d+)\s+(?:flash)?cards?", 8)
+        self.modules = max(1, self.modules + self.sloppy.extra_modules)
+        self.lessons = max(1, self.lessons + self.sloppy.extra_lessons)
+        self.questions = max(1, self.questions + self.sloppy.extra_questions)
+        self.first_question = True
         request = _request_text(body)
         self.quote = _first_sentence(request)
         self.objective_ids = list(dict.fromkeys(re.findall(r"\bobj-\d+\b", request)))
@@ -700,6 +719,12 @@ class _Builder:
                 result["objective_id"] = self.objective_ids[next(self.counter) % len(self.objective_ids)] if self.objective_ids else None
             if "evidence_quote" in result and not result["evidence_quote"]:
                 result["evidence_quote"] = None
+            if self.first_question:
+                self.first_question = False
+                if self.sloppy.invented_objective_ids and "objective_id" in result:
+                    result["objective_id"] = "obj-99"
+                if self.sloppy.answer_index_out_of_range:
+                    result["answer_index"] = len(result["options"])
         if "module_id" in result and ("questions" in result or "front" in result):
             result["module_id"] = self.module_id
         return result
@@ -714,9 +739,9 @@ class _Builder:
             module["id"] = f"m{i}"
             own = ids[(i - 1) * 2 : i * 2] or ids[:1]
             for j, lesson in enumerate(module.get("lessons") or [], 1):
-                lesson.update(id=f"m{i}-l{j}", title=f"Lesson {i}.{j}")
+                lesson.update(id=f"m{1 if self.sloppy.duplicate_lesson_ids else i}-l{j}", title=f"Lesson {i}.{j}")
                 if "objective_ids" in lesson:
-                    lesson["objective_ids"] = own
+                    lesson["objective_ids"] = own + (["obj-99"] if self.sloppy.invented_objective_ids else [])
 
 
 def _count(text: str, pattern: str, default: int) -> int:

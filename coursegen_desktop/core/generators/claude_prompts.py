@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from coursegen_desktop.core.material import Chunk
 from coursegen_desktop.core.models import (
@@ -296,43 +296,7 @@ def flashcards_task(request: CourseRequest) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Checks beyond the models' own validators, phrased for Claude to fix
-
-
-def describe_errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()[:15]]
-
-
-def outline_problems(outline: Outline, request: CourseRequest) -> list[str]:
-    problems = []
-    if len(outline.modules) != request.modules:
-        problems.append(f"modules: plan exactly {request.modules} modules, not {len(outline.modules)}.")
-    for module in outline.modules:
-        if len(module.lessons) != request.lessons_per_module:
-            problems.append(f"module {module.id}: give it exactly {request.lessons_per_module} lessons, not {len(module.lessons)}.")
-    ids = [o.id for o in outline.objectives]
-    if not ids:
-        problems.append("objectives: write at least one objective per module.")
-    if len(set(ids)) != len(ids):
-        problems.append("objectives: every objective needs its own id.")
-    if len({m.id for m in outline.modules}) != len(outline.modules):
-        problems.append("modules: every module needs its own id.")
-    for _, lesson in outline.lesson_plans():
-        unknown = [i for i in lesson.objective_ids if i not in ids]
-        if unknown:
-            problems.append(f"lesson {lesson.id}: objective ids {', '.join(unknown)} are not in objectives.")
-    return problems
-
-
-def question_problems(questions: list[Any], count: int, outline: Outline) -> list[str]:
-    problems = []
-    if len(questions) < count:
-        problems.append(f"questions: write exactly {count}, not {len(questions)}.")
-    ids = {o.id for o in outline.objectives}
-    for index, question in enumerate(questions):
-        if question.objective_id is not None and question.objective_id not in ids:
-            problems.append(f"questions.{index}.objective_id: '{question.objective_id}' is not an objective id; use one of {', '.join(sorted(ids))}.")
-    return problems
+# The repair turn
 
 
 def repair_turns(tool: Tool, block: Any, problems: list[str]) -> list[dict[str, Any]]:
