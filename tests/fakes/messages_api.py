@@ -1,7 +1,8 @@
 """A local fake of the Anthropic Messages API, so the real SDK can be tested with no network.
 
 It speaks the wire protocol the SDK uses: `POST /v1/messages` (JSON or SSE streaming with
-message_start / content_block_* / message_delta / message_stop / ping), `GET /v1/models`, both
+message_start / content_block_* / message_delta / message_stop / ping), `POST
+/v1/messages/count_tokens` (the same token estimate the usage uses), `GET /v1/models`, both
 auth headers (`Authorization: Bearer` as anthropic 2.x sends, and `x-api-key`). Forced tool
 calls are answered with input that is valid against the tool's `input_schema`: a schema-driven
 instance generator that recognises course shapes by their property names (modules, questions
@@ -231,7 +232,7 @@ class FakeMessagesAPI:
             if number in self._by_number:
                 return self._by_number.pop(number)
             for entry in self._by_kind:
-                if entry[2] > 0 and entry[0] in ("any", kind):
+                if entry[2] > 0 and (entry[0] == kind or (entry[0] == "any" and kind != "count_tokens")):
                     entry[2] -= 1
                     return entry[1]
         return None
@@ -239,8 +240,9 @@ class FakeMessagesAPI:
     # -- inspection --------------------------------------------------------------------------
 
     def messages(self, kind: str | None = None) -> list[RecordedRequest]:
+        """Requests to `/v1/messages` (of `kind`); `messages("count_tokens")` gives the token counts."""
         with self._lock:
-            return [r for r in self.requests if r.path.startswith("/v1/messages") and (kind is None or r.kind == kind)]
+            return [r for r in self.requests if (r.path == "/v1/messages" and kind is None) or (r.path.startswith("/v1/messages") and r.kind == kind)]
 
     def max_concurrent(self, kind: str | None = None) -> int:
         """The most requests (of `kind`) that were being answered at the same moment."""
@@ -263,7 +265,7 @@ class FakeMessagesAPI:
         path = urlparse(handler.path).path
         kind = _kind_of(path, body)
         record = RecordedRequest(
-            number=next(self._counter),
+            number=0 if kind == "count_tokens" else next(self._counter),  # numbers count what fail_request scripts
             method=handler.command,
             path=path,
             kind=kind,
@@ -503,6 +505,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _kind_of(path: str, body: dict[str, Any] | None) -> str:
     if path.rstrip("/") == "/v1/models":
         return "models"
+    if path == "/v1/messages/count_tokens":
+        return "count_tokens"
     if not path.startswith("/v1/messages") or body is None:
         return "other"
     choice = body.get("tool_choice") or {}

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from coursegen_desktop.core import pricing, ratelimit, secrets
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
 from coursegen_desktop.core.generators.base import GenerationContext, TextSink
+from coursegen_desktop.core.generators.claude_cache import check_prefix
 from coursegen_desktop.core.generators.claude_errors import NO_KEY_MESSAGE, StreamCut, classify, network_reason, short
 from coursegen_desktop.core.generators.claude_prompts import (
     EXAM_TOOL,
@@ -159,6 +160,7 @@ class ClaudeGenerator:
         self._client: AsyncAnthropic | None = None
         self._usage = Usage()
         self._noted = False
+        self._cache_checked = False
 
     def __repr__(self) -> str:
         return f"ClaudeGenerator(model={self.model!r})"
@@ -180,6 +182,7 @@ class ClaudeGenerator:
         self._notes(ctx)
         parts = self._prompts.lesson(ctx, module, plan)
         params = self._params("lesson", parts)
+        await self._check_cache_once(ctx, params["system"])
         text = LessonText(on_text)
         for attempt in (1, 2):
             message = await self._call(ctx, params, f"lesson {plan.id}", text)
@@ -236,6 +239,15 @@ class ClaudeGenerator:
         retires = _retirement_date(ctx.request.model)
         if retires:
             ctx.on_note(f"The model '{model}' is deprecated and stops working on {retires}; choose a newer model in Settings.")
+
+    async def _check_cache_once(self, ctx: GenerationContext, system: list[dict[str, Any]]) -> None:
+        """Before the first lesson: say in the job log when the shared lesson prefix is too short to cache."""
+        if self._cache_checked:
+            return
+        self._cache_checked = True
+        note = await check_prefix(self._ensure_client(), str(self.model), system)
+        if note:
+            ctx.on_note(note)
 
     @staticmethod
     def _system(parts: PromptParts) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from coursegen_desktop.core.generators.strict_schema import strict_schema
 from coursegen_desktop.core.material import Chunk
 from coursegen_desktop.core.models import (
     CourseRequest,
@@ -68,28 +69,11 @@ TOOLS = (OUTLINE_TOOL, QUIZ_TOOL, EXAM_TOOL, FLASHCARDS_TOOL)
 
 @cache
 def tool_params() -> tuple[dict[str, Any], ...]:
-    """The same four tool definitions, byte for byte, on every structured call (cache prefix)."""
+    """The same four strict tool definitions, byte for byte, on every structured call (cache prefix)."""
     return tuple(
-        {"name": tool.name, "description": tool.description, "input_schema": _inline_schema(tool.answer.model_json_schema())}
+        {"name": tool.name, "description": tool.description, "input_schema": strict_schema(tool.answer.model_json_schema()), "strict": True}
         for tool in TOOLS
     )
-
-
-def _inline_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Resolve `$ref`s into one self-contained schema and drop pydantic's titles (noise tokens)."""
-    defs = schema.get("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                target = defs[node["$ref"].rsplit("/", 1)[-1]]
-                return walk({**target, **{k: v for k, v in node.items() if k != "$ref"}})
-            return {k: walk(v) for k, v in node.items() if k != "$defs" and not (k == "title" and isinstance(v, str))}
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(schema)
 
 
 # ---------------------------------------------------------------------------------------------
