@@ -174,13 +174,16 @@ class FakeMessagesAPI:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> FakeMessagesAPI:
-        server = _Server(("127.0.0.1", self.port), _Handler)
+        server = _Server(("127.0.0.1", self.port), self._handler())
         server.api = self
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def stop(self) -> None:
         """Stop listening and drop every open connection: clients now get 'connection refused'."""
@@ -263,7 +266,7 @@ class FakeMessagesAPI:
 
     def _record(self, handler: _Handler, body: dict[str, Any] | None) -> RecordedRequest:
         path = urlparse(handler.path).path
-        kind = _kind_of(path, body)
+        kind = self._kind(path, body)
         record = RecordedRequest(
             number=0 if kind == "count_tokens" else next(self._counter),  # numbers count what fail_request scripts
             method=handler.command,
@@ -278,6 +281,9 @@ class FakeMessagesAPI:
         with self._lock:
             self.requests.append(record)
         return record
+
+    def _kind(self, path: str, body: dict[str, Any] | None) -> str:
+        return _kind_of(path, body)
 
     def _authorised(self, handler: _Handler) -> bool:
         bearer = handler.headers.get("Authorization", "")
