@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from coursegen_desktop import __version__
+from coursegen_desktop import __version__, cli_local
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("topic")
     generate.add_argument("--material", action="append", default=[], type=Path, metavar="PATH", help=".txt .md .pdf or .docx (repeatable)")
     generate.add_argument("--offline", action="store_true", help="build the course from your material without Claude")
-    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL})")
+    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL}), or the local model's name")
     generate.add_argument("--modules", type=int, default=3)
     generate.add_argument("--lessons-per-module", type=int, default=3)
     generate.add_argument("--questions", type=int, default=5, help="questions per module quiz")
@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--language", default="English")
     generate.add_argument("--concurrency", type=int, default=4, help="lessons written at once (Claude)")
     generate.add_argument("--json", action="store_true", help="print every event as one JSON object per line")
+    cli_local.add_generate_options(generate)
 
     jobs = commands.add_parser("jobs", help="list the history, newest first")
     jobs.add_argument("--json", action="store_true")
@@ -150,6 +151,8 @@ def cmd_generate(args: argparse.Namespace, store: Store) -> int:
     material = tuple(check_material_path(path).resolve() for path in args.material)
     if material:
         load_material(material)  # bad files are bad input (exit 2), found before a job exists
+    if cli_local.wants_local(args):
+        return _run_job(store, store.create_job(cli_local.local_request(request.model_copy(update={"material": material}), args)).id, args.json)
     api_key = _api_key()
     if args.offline or (not api_key and not args.model and material):
         generator = GeneratorKind.OFFLINE
@@ -360,7 +363,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
 def _print_job(job: JobRecord) -> None:
     print(f"Job {job.id}: {job.topic}")
     print(f"Status: {job.status.value} ({job.percent:.0f}%), generator {job.request.generator.value}"
-          + (f" ({job.request.model})" if job.request.generator == GeneratorKind.CLAUDE else ""))
+          + (f" ({job.request.model})" if job.request.generator != GeneratorKind.OFFLINE else ""))
     print(f"Created {job.created_at.astimezone():%Y-%m-%d %H:%M}, run time {_duration(job.duration_seconds)}")
     if job.error_message:
         print(f"Last error: {job.error_message}")
