@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 
 from coursegen_desktop.core.errors import BadInput
-from coursegen_desktop.core.models import CourseRequest, GeneratorKind, check_base_url
+from coursegen_desktop.core.models import LOCAL_BASE_URL_ENV, CourseRequest, GeneratorKind, check_base_url, default_local_base_url
 
 ANTHROPIC = "anthropic"
 OPENAI_COMPATIBLE = GeneratorKind.OPENAI_COMPATIBLE.value
-BASE_URL_ENV = "COURSEGEN_OPENAI_BASE_URL"
 
 
 def add_generate_options(generate: argparse.ArgumentParser) -> None:
@@ -25,7 +24,7 @@ def add_generate_options(generate: argparse.ArgumentParser) -> None:
     )
     generate.add_argument(
         "--base-url", metavar="URL",
-        help=f"the OpenAI-compatible server (default ${BASE_URL_ENV}, else http://localhost:11434/v1); its key comes from OPENAI_API_KEY",
+        help=f"the OpenAI-compatible server (default ${LOCAL_BASE_URL_ENV}, else http://localhost:11434/v1); its key comes from OPENAI_API_KEY",
     )
 
 
@@ -44,10 +43,8 @@ def wants_local(args: argparse.Namespace) -> bool:
 
 def local_request(request: CourseRequest, args: argparse.Namespace) -> CourseRequest:
     """`request` for the OpenAI-compatible generator at `--base-url` (or the default server)."""
-    from coursegen_desktop.core.generators.openai_compat import default_base_url
-
     try:
-        base_url = check_base_url(args.base_url or default_base_url())
+        base_url = check_base_url(args.base_url or default_local_base_url())
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return request.model_copy(update={"generator": GeneratorKind.OPENAI_COMPATIBLE, "base_url": base_url})

@@ -7,6 +7,7 @@ options, ids that line up between outline, lessons and quizzes.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -104,6 +105,15 @@ class CourseRequest(BaseModel):
     @property
     def lesson_count(self) -> int:
         return self.modules * self.lessons_per_module
+
+
+DEFAULT_LOCAL_BASE_URL = "http://localhost:11434/v1"  # Ollama on this machine
+LOCAL_BASE_URL_ENV = "COURSEGEN_OPENAI_BASE_URL"
+
+
+def default_local_base_url() -> str:
+    """The OpenAI-compatible server to use when none is given: `COURSEGEN_OPENAI_BASE_URL`, else Ollama's."""
+    return os.environ.get(LOCAL_BASE_URL_ENV, "").strip() or DEFAULT_LOCAL_BASE_URL
 
 
 def check_base_url(value: str) -> str:

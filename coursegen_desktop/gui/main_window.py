@@ -42,9 +42,10 @@ from coursegen_desktop.gui.course_view import CourseView
 from coursegen_desktop.gui.history_model import PROGRESS, STARTED, HistoryFilterModel, HistoryModel, JobRole, ProgressDelegate
 from coursegen_desktop.gui.icons import app_icon
 from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
+from coursegen_desktop.gui.local_model_settings import local_choice
 from coursegen_desktop.gui.new_course_form import NewCourseForm
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
-from coursegen_desktop.gui.settings import Settings
+from coursegen_desktop.gui.settings import PROVIDER_LOCAL, Settings
 from coursegen_desktop.gui.widgets import MessageBar
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         outer.addLayout(self._bars)
 
         self.form = NewCourseForm()
+        self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
         self.form.generate_requested.connect(self.generate)
         self.form.generateButton.setEnabled(False)  # until the history is open
         form_scroll = QScrollArea()
@@ -504,6 +506,7 @@ class MainWindow(QMainWindow):
     def _settings_applied(self) -> None:
         if self.job_manager is not None:
             self.job_manager.set_max_running(self.settings.max_jobs)
+        self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
         self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
 
     def show_about(self) -> None:

@@ -40,6 +40,7 @@ from coursegen_desktop.core.generators.strict_schema import strict_schema
 from coursegen_desktop.core.generators.structured import Answer, settle
 from coursegen_desktop.core.generators.tolerance import Verdict, judge_exam, judge_flashcards, judge_outline, judge_quiz
 from coursegen_desktop.core.models import (
+    DEFAULT_LOCAL_BASE_URL,
     CourseRequest,
     Exam,
     FlashcardDeck,
@@ -50,14 +51,13 @@ from coursegen_desktop.core.models import (
     Quiz,
     Usage,
     check_base_url,
+    default_local_base_url,
 )
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "http://localhost:11434/v1"  # Ollama
-BASE_URL_ENV = "COURSEGEN_OPENAI_BASE_URL"
 LOCAL_BUDGET_CHARS = 24_000  # ≈ 6k tokens: more is not sent whole to a local model
 LOCAL_SELECTED_CHARS = 12_000
 CONNECT_TIMEOUT_S = 5.0
@@ -79,11 +79,6 @@ def _env_number(name: str, default: float) -> float:
 _LIMITER = ratelimit.RateLimiter(
     rpm=_env_number("COURSEGEN_OPENAI_RPM", 0), max_requests=int(_env_number("COURSEGEN_OPENAI_MAX_REQUESTS", DEFAULT_MAX_REQUESTS))
 )
-
-
-def default_base_url() -> str:
-    """`COURSEGEN_OPENAI_BASE_URL`, else Ollama's address on this machine."""
-    return os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
 
 
 class Mode(StrEnum):
@@ -154,7 +149,7 @@ class OpenAICompatGenerator:
     ) -> None:
         self.model: str | None = request.model
         try:
-            self.base_url = check_base_url(base_url or request.base_url or default_base_url())
+            self.base_url = check_base_url(base_url or request.base_url or default_local_base_url())
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         key = api_key if api_key is not None else secrets.get_api_key(secrets.OPENAI_COMPATIBLE)
@@ -428,7 +423,7 @@ async def check_server(base_url: str, api_key: str | None = None, model: str | N
         if response.status_code in (401, 403):
             return "The server rejected the API key."
         if response.status_code == 404:
-            return f"The server answers, but not as an OpenAI-compatible API; check the address ends in /v1 (for example {DEFAULT_BASE_URL})."
+            return f"The server answers, but not as an OpenAI-compatible API; check the address ends in /v1 (for example {DEFAULT_LOCAL_BASE_URL})."
         if response.status_code >= 400:
             return f"The server answered with an error ({response.status_code}); try again later."
         ids = [str(item.get("id")) for item in response.json().get("data") or [] if isinstance(item, dict)]
@@ -443,4 +438,4 @@ async def check_server(base_url: str, api_key: str | None = None, model: str | N
     return f"The server works and lists {len(ids)} model{'s' if len(ids) != 1 else ''}."
 
 
-__all__ = ["DEFAULT_BASE_URL", "Mode", "OpenAICompatGenerator", "check_server", "default_base_url", "list_models"]
+__all__ = ["Mode", "OpenAICompatGenerator", "check_server", "list_models"]
