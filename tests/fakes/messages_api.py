@@ -501,7 +501,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error(self, record: RecordedRequest, fault: Fault) -> None:
         record.fault = fault
         headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        self._send_json(record, fault.status or 500, {"type": "error", "error": {"type": fault.error_type, "message": fault.message}}, headers)
+        self._send_json(record, fault.status or 500, self._error_body(fault), headers)
+
+    def _error_body(self, fault: Fault) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": fault.error_type, "message": fault.message}}
 
 
 # ---------------------------------------------------------------------------------------------

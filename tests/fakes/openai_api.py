@@ -151,10 +151,8 @@ class _OpenAIHandler(_Handler):
         finally:
             record.ended = time.monotonic()
 
-    def _send_error(self, record: RecordedRequest, fault: Fault) -> None:  # type: ignore[override]
-        record.fault = fault
-        headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        self._send_json(record, fault.status or 500, {"error": {"message": fault.message, "type": fault.error_type}}, headers)
+    def _error_body(self, fault: Fault) -> dict[str, Any]:
+        return {"error": {"message": fault.message, "type": fault.error_type}}
 
     def _answer(self, record: RecordedRequest, body: dict[str, Any], mode: str, fault: Fault | None) -> None:  # type: ignore[override]
         api: FakeOpenAIAPI = self.server.api  # type: ignore[assignment]

@@ -41,32 +41,21 @@ from coursegen_desktop.core.errors import CourseGenError, ErrorKind
 from coursegen_desktop.core.generators.base import GenerationContext, TextSink
 from coursegen_desktop.core.generators.claude_cache import check_prefix
 from coursegen_desktop.core.generators.claude_errors import NO_KEY_MESSAGE, StreamCut, classify, network_reason, short
-from coursegen_desktop.core.generators.claude_prompts import (
-    EXAM_TOOL,
-    FLASHCARDS_TOOL,
-    OUTLINE_TOOL,
-    QUIZ_TOOL,
-    Tool,
-    repair_turns,
-    tool_params,
-)
+from coursegen_desktop.core.generators.claude_prompts import Tool, repair_turns, tool_params
 from coursegen_desktop.core.generators.claude_sdk import sdk
 from coursegen_desktop.core.generators.course_prompts import LARGE_MATERIAL_NOTE, CoursePrompts, PromptParts
-from coursegen_desktop.core.generators.lesson_text import LessonText, make_lesson, split_quotes
+from coursegen_desktop.core.generators.lesson_text import LessonText, split_quotes
+from coursegen_desktop.core.generators.model_parts import ModelParts
 from coursegen_desktop.core.generators.retry import MAX_ATTEMPTS, RETRY_CAP_S, Retrier, env_seconds
 from coursegen_desktop.core.generators.structured import Answer, settle
-from coursegen_desktop.core.generators.tolerance import Verdict, judge_exam, judge_flashcards, judge_outline, judge_quiz
+from coursegen_desktop.core.generators.tolerance import Verdict
 from coursegen_desktop.core.models import (
     DEFAULT_MODEL,
     KNOWN_MODELS,
     CourseRequest,
-    Exam,
-    FlashcardDeck,
     Lesson,
     LessonPlan,
     ModulePlan,
-    Outline,
-    Quiz,
     Usage,
 )
 
@@ -132,7 +121,7 @@ class _UsageCounter:
                 self.counts[name] = int(value)
 
 
-class ClaudeGenerator:
+class ClaudeGenerator(ModelParts):
     """`Generator` backed by Claude. Build one per job: `ClaudeGenerator(request)`."""
 
     name = "claude"
@@ -168,57 +157,20 @@ class ClaudeGenerator:
 
     # -- Generator protocol ----------------------------------------------------------------------
 
-    async def outline(self, ctx: GenerationContext) -> Outline:
-        self._notes(ctx)
-        request = ctx.request
-        planned = await self._structured(
-            ctx, OUTLINE_TOOL, "the outline", self._prompts.outline(ctx), lambda raw, final: judge_outline(raw, request, final)
-        )
-        gaps = [short(gap, 80) for gap in planned.coverage_gaps if gap.strip()][:3]
-        if not ctx.material.is_empty and gaps:
-            ctx.on_note(f"Your material does not cover everything the course needs (for example: {'; '.join(gaps)}).")
-        return planned.outline
-
     async def lesson(self, ctx: GenerationContext, module: ModulePlan, plan: LessonPlan, on_text: TextSink) -> Lesson:
         self._notes(ctx)
         parts = self._prompts.lesson(ctx, module, plan)
         params = self._params("lesson", parts)
         await self._check_cache_once(ctx, params["system"])
         text = LessonText(on_text)
-        for attempt in (1, 2):
+
+        async def answer() -> str:
             message = await self._call(ctx, params, f"lesson {plan.id}", text)
             if message.stop_reason == "max_tokens":
                 log.warning("lesson %s reached the length limit and may end abruptly", plan.id)
-            lesson = make_lesson(module, plan, "".join(block.text for block in message.content if block.type == "text"), parts.chunks)
-            if lesson is not None:
-                return lesson
-            text.restart()
-        raise CourseGenError(ErrorKind.INVALID_OUTPUT, f"Claude returned an empty lesson for “{plan.title}” twice; Resume the job to try again.")
+            return "".join(block.text for block in message.content if block.type == "text")
 
-    async def quiz(self, ctx: GenerationContext, module: ModulePlan, lessons: list[Lesson]) -> Quiz:
-        self._notes(ctx)
-        outline, request = self._prompts.require_outline(ctx), ctx.request
-        return await self._structured(
-            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._prompts.quiz(ctx, module, lessons),
-            lambda raw, final: judge_quiz(raw, request, outline, module, final),
-        )
-
-    async def exam(self, ctx: GenerationContext, lessons: list[Lesson]) -> Exam:
-        self._notes(ctx)
-        outline, request = self._prompts.require_outline(ctx), ctx.request
-        return await self._structured(
-            ctx, EXAM_TOOL, "the practice exam", self._prompts.exam(ctx, lessons), lambda raw, final: judge_exam(raw, request, outline, final)
-        )
-
-    async def flashcards(self, ctx: GenerationContext, lessons: list[Lesson]) -> FlashcardDeck:
-        self._notes(ctx)
-        outline = self._prompts.require_outline(ctx)
-        return await self._structured(
-            ctx, FLASHCARDS_TOOL, "the flashcards", self._prompts.flashcards(ctx, lessons), lambda raw, final: judge_flashcards(raw, outline, final)
-        )
-
-    def usage(self) -> Usage:
-        return self._usage
+        return await self._lesson_from(module, plan, parts, text, "Claude", answer)
 
     async def aclose(self) -> None:
         client, self._client = self._client, None

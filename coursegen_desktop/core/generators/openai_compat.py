@@ -31,24 +31,21 @@ from typing import Any, TypeVar
 from coursegen_desktop.core import ratelimit, secrets
 from coursegen_desktop.core.errors import BadInput, CourseGenError, ErrorKind
 from coursegen_desktop.core.generators.base import GenerationContext, TextSink
-from coursegen_desktop.core.generators.claude_prompts import EXAM_TOOL, FLASHCARDS_TOOL, OUTLINE_TOOL, QUIZ_TOOL, Tool
+from coursegen_desktop.core.generators.claude_prompts import Tool
 from coursegen_desktop.core.generators.course_prompts import LARGE_MATERIAL_NOTE, CoursePrompts, PromptParts
-from coursegen_desktop.core.generators.lesson_text import LessonText, make_lesson
+from coursegen_desktop.core.generators.lesson_text import LessonText
+from coursegen_desktop.core.generators.model_parts import ModelParts
 from coursegen_desktop.core.generators.openai_errors import ModeRejected, ServerError, StreamCut, classify, error_message, model_missing
 from coursegen_desktop.core.generators.retry import MAX_ATTEMPTS, RETRY_CAP_S, Retrier, env_seconds, network_reason, short
 from coursegen_desktop.core.generators.strict_schema import strict_schema
 from coursegen_desktop.core.generators.structured import Answer, settle
-from coursegen_desktop.core.generators.tolerance import Verdict, judge_exam, judge_flashcards, judge_outline, judge_quiz
+from coursegen_desktop.core.generators.tolerance import Verdict
 from coursegen_desktop.core.models import (
     DEFAULT_LOCAL_BASE_URL,
     CourseRequest,
-    Exam,
-    FlashcardDeck,
     Lesson,
     LessonPlan,
     ModulePlan,
-    Outline,
-    Quiz,
     Usage,
     check_base_url,
     default_local_base_url,
@@ -130,7 +127,7 @@ def _client(base_url: str, api_key: str | None, read_timeout: float) -> Any:
     )
 
 
-class OpenAICompatGenerator:
+class OpenAICompatGenerator(ModelParts):
     """`Generator` backed by an OpenAI-compatible server. Build one per job."""
 
     name = "openai-compatible"
@@ -169,49 +166,16 @@ class OpenAICompatGenerator:
 
     # -- Generator protocol ----------------------------------------------------------------------
 
-    async def outline(self, ctx: GenerationContext) -> Outline:
-        self._notes(ctx)
-        request = ctx.request
-        planned = await self._structured(ctx, OUTLINE_TOOL, "the outline", self._prompts.outline(ctx), lambda raw, final: judge_outline(raw, request, final))
-        return planned.outline
-
     async def lesson(self, ctx: GenerationContext, module: ModulePlan, plan: LessonPlan, on_text: TextSink) -> Lesson:
         self._notes(ctx)
         parts = self._prompts.lesson(ctx, module, plan)
         body = self._body("lesson", self._messages(parts, parts.task))
         text = LessonText(on_text)
-        for _attempt in (1, 2):
-            completion = await self._call(ctx, body, f"lesson {plan.id}", text.feed, text.restart)
-            lesson = make_lesson(module, plan, completion.text, parts.chunks)
-            if lesson is not None:
-                return lesson
-            text.restart()
-        raise CourseGenError(ErrorKind.INVALID_OUTPUT, f"The model returned an empty lesson for “{plan.title}” twice; Resume the job to try again.")
 
-    async def quiz(self, ctx: GenerationContext, module: ModulePlan, lessons: list[Lesson]) -> Quiz:
-        self._notes(ctx)
-        outline, request = self._prompts.require_outline(ctx), ctx.request
-        return await self._structured(
-            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._prompts.quiz(ctx, module, lessons),
-            lambda raw, final: judge_quiz(raw, request, outline, module, final),
-        )
+        async def answer() -> str:
+            return (await self._call(ctx, body, f"lesson {plan.id}", text.feed, text.restart)).text
 
-    async def exam(self, ctx: GenerationContext, lessons: list[Lesson]) -> Exam:
-        self._notes(ctx)
-        outline, request = self._prompts.require_outline(ctx), ctx.request
-        return await self._structured(
-            ctx, EXAM_TOOL, "the practice exam", self._prompts.exam(ctx, lessons), lambda raw, final: judge_exam(raw, request, outline, final)
-        )
-
-    async def flashcards(self, ctx: GenerationContext, lessons: list[Lesson]) -> FlashcardDeck:
-        self._notes(ctx)
-        outline = self._prompts.require_outline(ctx)
-        return await self._structured(
-            ctx, FLASHCARDS_TOOL, "the flashcards", self._prompts.flashcards(ctx, lessons), lambda raw, final: judge_flashcards(raw, outline, final)
-        )
-
-    def usage(self) -> Usage:
-        return self._usage
+        return await self._lesson_from(module, plan, parts, text, "The model", answer)
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
