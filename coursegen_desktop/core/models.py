@@ -345,6 +345,7 @@ class JobStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    BATCHED = "batched"  # a bulk course whose parts are being written in Message Batches (core.batch)
 
     @property
     def is_finished(self) -> bool:

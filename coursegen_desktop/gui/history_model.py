@@ -47,6 +47,7 @@ STATUS_TEXT = {
     JobStatus.FAILED: "Failed",
     JobStatus.CANCELLED: "Cancelled",
     JobStatus.INTERRUPTED: "Interrupted",
+    JobStatus.BATCHED: "Batched",
 }
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -137,8 +137,10 @@ class ClaudeGenerator(ModelParts):
         max_attempts: int = MAX_ATTEMPTS,
         retry_base_s: float | None = None,
         retry_cap_s: float = RETRY_CAP_S,
+        cache_control: dict[str, str] | None = None,
     ) -> None:
         self.model: str | None = request.model
+        self._cache = cache_control or CACHE
         key = api_key or secrets.get_api_key()
         self._api_key = secrets.Secret(key) if key else None
         self._base_url = base_url
@@ -160,7 +162,7 @@ class ClaudeGenerator(ModelParts):
     async def lesson(self, ctx: GenerationContext, module: ModulePlan, plan: LessonPlan, on_text: TextSink) -> Lesson:
         self._notes(ctx)
         parts = self._prompts.lesson(ctx, module, plan)
-        params = self._params("lesson", parts)
+        params = self.part_params(parts)
         await self._check_cache_once(ctx, params["system"])
         text = LessonText(on_text)
 
@@ -202,14 +204,20 @@ class ClaudeGenerator(ModelParts):
         if note:
             ctx.on_note(note)
 
-    @staticmethod
-    def _system(parts: PromptParts) -> list[dict[str, Any]]:
+    def _system(self, parts: PromptParts) -> list[dict[str, Any]]:
         """The byte-stable system blocks with cache breakpoints after the documents and at the end."""
         blocks: list[dict[str, Any]] = [
-            {"type": "text", "text": block.text, **({"cache_control": CACHE} if block.cache else {})} for block in parts.system
+            {"type": "text", "text": block.text, **({"cache_control": self._cache} if block.cache else {})} for block in parts.system
         ]
-        blocks[-1] = {**blocks[-1], "cache_control": CACHE}
+        blocks[-1] = {**blocks[-1], "cache_control": self._cache}
         return blocks
+
+    def part_params(self, parts: PromptParts, tool: Tool | None = None) -> dict[str, Any]:
+        """The Messages API params of one part: a lesson, or a forced call of `tool` (streamed
+        here, or sent in a Message Batch by core.batch)."""
+        if tool is None:
+            return self._params("lesson", parts)
+        return self._params(tool.name.removeprefix("write_"), parts, tools=list(tool_params()), tool_choice={"type": "tool", "name": tool.name})
 
     def _params(self, kind: str, parts: PromptParts, messages: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
         if messages is None:
@@ -221,8 +229,7 @@ class ClaudeGenerator(ModelParts):
 
     async def _structured(self, ctx: GenerationContext, tool: Tool, what: str, parts: PromptParts, judge: Callable[[Any, bool], Verdict[T]]) -> T:
         """A forced tool call, judged by `tolerance`; problems go back once as an error tool_result."""
-        kind = tool.name.removeprefix("write_")
-        conversation = self._params(kind, parts, tools=list(tool_params()), tool_choice={"type": "tool", "name": tool.name})
+        conversation = self.part_params(parts, tool)
 
         async def ask() -> Answer:
             message = await self._call(ctx, conversation, what)
