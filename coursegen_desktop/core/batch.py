@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 from coursegen_desktop.core import pipeline, pricing, secrets
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.batch_store import SUCCEEDED, BatchRow, BatchStore, PartRequest
-from coursegen_desktop.core.errors import CourseGenError, ErrorKind
+from coursegen_desktop.core.errors import BadInput, CourseGenError
 from coursegen_desktop.core.events import Progress
 from coursegen_desktop.core.generators.base import GenerationContext
 from coursegen_desktop.core.generators.claude_prompts import EXAM_TOOL, FLASHCARDS_TOOL, OUTLINE_TOOL, QUIZ_TOOL, Tool
@@ -378,7 +378,7 @@ class BatchRunner:
 
     def _require_key(self) -> None:
         if not self._api_key:
-            raise CourseGenError(ErrorKind.AUTH, "Bulk courses are written by Claude: set ANTHROPIC_API_KEY (or save a key in Settings) first.", resumable=False)
+            raise BadInput("Bulk courses are written by Claude: set ANTHROPIC_API_KEY (or save a key in Settings) first.")
 
     def _ensure_client(self) -> AsyncAnthropic:
         if self._client is None:

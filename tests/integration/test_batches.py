@@ -141,7 +141,7 @@ def test_polling_needs_a_key_and_one_poller_at_a_time(batch_api: FakeBatchesAPI)
     store = Store.open()
     with pytest.raises(CourseGenError) as caught:
         asyncio.run(BatchRunner(store, base_url=batch_api.base_url).poll())
-    assert caught.value.kind == ErrorKind.AUTH and "ANTHROPIC_API_KEY" in caught.value.message
+    assert caught.value.kind == ErrorKind.BAD_INPUT and "ANTHROPIC_API_KEY" in caught.value.message
 
     lock = FileLock(store.locks_dir / "batches.lock", is_singleton=False)
     lock.acquire()
