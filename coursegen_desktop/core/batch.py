@@ -31,7 +31,7 @@ from coursegen_desktop.core.batch_store import SUCCEEDED, BatchRow, BatchStore, 
 from coursegen_desktop.core.errors import BadInput, CourseGenError
 from coursegen_desktop.core.events import Progress
 from coursegen_desktop.core.generators.base import GenerationContext
-from coursegen_desktop.core.generators.claude_prompts import EXAM_TOOL, FLASHCARDS_TOOL, OUTLINE_TOOL, QUIZ_TOOL, Tool
+from coursegen_desktop.core.generators.claude_prompts import EXAM_TOOL, FLASHCARDS_TOOL, OUTLINE_TOOL, QUIZ_TOOL
 from coursegen_desktop.core.generators.course_prompts import PromptParts
 from coursegen_desktop.core.generators.lesson_text import make_lesson
 from coursegen_desktop.core.generators.tolerance import Verdict, judge_exam, judge_flashcards, judge_outline, judge_quiz
