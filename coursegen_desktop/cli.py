@@ -173,6 +173,8 @@ def cmd_resume(args: argparse.Namespace, store: Store) -> int:
     job = store.get_job(store.resolve_id(args.job_id))
     if job.status == JobStatus.COMPLETED:
         return fail(f"Job {job.id} is already complete; open it with `coursegen show {job.id}`.", EXIT_USAGE)
+    if job.status == JobStatus.BATCHED:
+        return fail(f"Job {job.id} is being written in Message Batches; `coursegen batch poll` advances it.", EXIT_USAGE)
     if job.request.generator == GeneratorKind.CLAUDE and not _api_key():
         return fail(NO_KEY_MESSAGE.split(", or give")[0] + " to resume this job.", EXIT_USAGE)
     return _run_job(store, job.id, args.json)

@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 from coursegen_desktop.core import pipeline, pricing, secrets
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.batch_store import SUCCEEDED, BatchRow, BatchStore, PartRequest
-from coursegen_desktop.core.errors import BadInput, CourseGenError
+from coursegen_desktop.core.errors import BadInput, CourseGenError, NotFound
 from coursegen_desktop.core.events import Progress
 from coursegen_desktop.core.generators.base import GenerationContext
 from coursegen_desktop.core.generators.claude_prompts import EXAM_TOOL, FLASHCARDS_TOOL, OUTLINE_TOOL, QUIZ_TOOL
@@ -207,9 +207,11 @@ class BatchRunner:
             if part is None or states.get(item.custom_id) != "pending":
                 continue
             outcome = item.result.type
-            if outcome == "succeeded":
+            job = self._job_or_none(part.job_id)
+            if job is None:  # deleted from the history while its batch ran
+                outcome = "canceled"
+            elif outcome == "succeeded":
                 message = item.result.message
-                job = self.store.get_job(part.job_id)
                 self.batches.add_usage(part.job_id, Usage(**_counts(message.usage), cost_usd=batch_cost(job.request.model, message.usage), requests=1))
                 outcome = SUCCEEDED if self._save(job, part, message) else "invalid"
                 saved += outcome == SUCCEEDED
@@ -351,6 +353,12 @@ class BatchRunner:
         generator = ClaudeGenerator(job.request, api_key=self._key(), base_url=self._base_url)
         record = await pipeline.run_async(None, generator, self.store, lambda event: None, CancelToken(), job_id=job_id)
         return record.status == JobStatus.COMPLETED
+
+    def _job_or_none(self, job_id: str) -> JobRecord | None:
+        try:
+            return self.store.get_job(job_id)
+        except NotFound:
+            return None
 
     def _complete(self, job_id: str) -> bool:
         saved = self.store.saved_parts(job_id)

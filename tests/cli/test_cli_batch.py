@@ -37,6 +37,9 @@ def test_submit_poll_until_done_and_status(tmp_path: Path, batch_env: Any) -> No
     assert [b["round"] for b in status["batches"]] == ["outlines"] and len(status["jobs"]) == 2
     assert all(job["round"].startswith("Batched: outlines round submitted") for job in status["jobs"])
 
+    resumed = coursegen("resume", result["job_ids"][0], data_dir=data, env=env)
+    assert resumed.returncode == 2 and "being written in Message Batches" in resumed.stderr  # never written twice
+
     states = []
     for _ in range(6):
         polled = coursegen("batch", "poll", "--json", data_dir=data, env=env)

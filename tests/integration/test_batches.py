@@ -149,3 +149,14 @@ def test_polling_needs_a_key_and_one_poller_at_a_time(batch_api: FakeBatchesAPI)
         assert with_runner(store, batch_api, lambda runner: runner.poll()).state == "busy"
     finally:
         lock.release(force=True)
+
+
+def test_a_job_deleted_while_batched_is_skipped(batch_api: FakeBatchesAPI) -> None:
+    store = Store.open()
+    first, second = with_runner(store, batch_api, lambda runner: runner.submit(requests(2)))
+    store.delete_job(first)
+
+    poll_until_idle(batch_api, store)
+
+    assert store.get_job(second).status == JobStatus.COMPLETED
+    assert not any(cid.startswith(first) for _, cid, _ in batch_api.batched[2:])  # nothing more was asked for it
