@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.messages_api import Fault, FakeMessagesAPI, RecordedRequest, _content_for, _Handler, _kind_of, _message
+from tests.fakes.messages_api import Fault, FakeMessagesAPI, RecordedRequest, _content_for, _Handler, _kind_of, _message, _whole
 
 _BATCH = re.compile(r"^/v1/messages/batches/(?P<id>[A-Za-z0-9_]+)(?P<rest>/results|/cancel)?$")
 
@@ -108,13 +108,8 @@ class FakeBatchesAPI(FakeMessagesAPI):
         block, pieces = _content_for(params, self, None)
         usage["output_tokens"] = max(1, sum(len(p) for p in pieces) // 4)
         self._publish_cache(hashes)
-        content = dict(block)
-        if content["type"] == "text":
-            content["text"] = "".join(pieces)
-        else:
-            content["input"] = json.loads("".join(pieces))
-        stop = "tool_use" if content["type"] == "tool_use" else "end_turn"
-        return _message(f"msg_fake_{uuid.uuid4().hex[:20]}", params, usage, [content], stop)
+        stop = "tool_use" if block["type"] == "tool_use" else "end_turn"
+        return _message(f"msg_fake_{uuid.uuid4().hex[:20]}", params, usage, [_whole(block, pieces)], stop)
 
     def _describe(self, batch: FakeBatch) -> dict[str, Any]:
         ended = batch.ended()

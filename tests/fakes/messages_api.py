@@ -411,13 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._wait(api.first_byte_delay, streaming=False)
         if not record.stream:
             api._publish_cache(hashes)
-            content = dict(block)
-            if content["type"] == "text":
-                content["text"] = "".join(pieces)
-            else:
-                content["input"] = json.loads("".join(pieces))
-            message = _message(message_id, body, usage, [content], stop_reason)
-            return self._send_json(record, 200, message)
+            return self._send_json(record, 200, _message(message_id, body, usage, [_whole(block, pieces)], stop_reason))
 
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -593,6 +587,16 @@ def _message(message_id: str, body: dict[str, Any], usage: dict[str, int], conte
         "stop_sequence": None,
         "usage": usage,
     }
+
+
+def _whole(block: dict[str, Any], pieces: list[str]) -> dict[str, Any]:
+    """The content block with all its pieces in it (a non-streamed answer)."""
+    content = dict(block)
+    if content["type"] == "text":
+        content["text"] = "".join(pieces)
+    else:
+        content["input"] = json.loads("".join(pieces))
+    return content
 
 
 def _content_for(body: dict[str, Any], api: FakeMessagesAPI, fault: Fault | None) -> tuple[dict[str, Any], list[str]]:

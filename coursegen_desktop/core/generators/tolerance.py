@@ -99,42 +99,35 @@ def _fresh(base: str, taken: set[str]) -> str:
     return candidate
 
 
+def _own_id(item: dict[str, Any], fallback: str, taken: set[str], renamed: list[str], avoid: frozenset[str] | set[str] = frozenset()) -> None:
+    """Keep `item`'s id unless it is missing or already `taken`; then give it a fresh one."""
+    old = str(item.get("id") or "").strip()
+    if not old or old in taken:
+        item["id"] = _fresh(fallback, taken | avoid)
+        renamed.append(old or "(none)")
+    taken.add(item["id"])
+
+
 def _renumber_outline(data: dict[str, Any], notes: list[str]) -> None:
     """Give every module, lesson and objective its own id (in place): missing or repeated ids
     get a fresh one in the house style (m2, m2-l3, obj-4). Lessons keep pointing at the first
     objective of a repeated id, because which one they meant cannot be known."""
     renamed: dict[str, list[str]] = {"module": [], "lesson": [], "objective": []}
-    objectives = data.get("objectives")
-    if isinstance(objectives, list):
-        taken: set[str] = set()
-        for index, objective in enumerate(objectives, 1):
-            if isinstance(objective, dict):
-                old = str(objective.get("id") or "").strip()
-                if not old or old in taken:
-                    objective["id"] = _fresh(f"obj-{index}", taken | {str(o.get("id")) for o in objectives if isinstance(o, dict)})
-                    renamed["objective"].append(old or "(none)")
-                taken.add(objective["id"])
-    modules = data.get("modules")
-    if isinstance(modules, list):
-        module_ids: set[str] = set()
-        lesson_ids: set[str] = set()
-        for i, module in enumerate(modules, 1):
-            if not isinstance(module, dict):
-                continue
-            old = str(module.get("id") or "").strip()
-            if not old or old in module_ids:
-                module["id"] = _fresh(f"m{i}", module_ids)
-                renamed["module"].append(old or "(none)")
-            module_ids.add(module["id"])
-            lessons = module.get("lessons")
-            for j, lesson in enumerate(lessons if isinstance(lessons, list) else [], 1):
-                if not isinstance(lesson, dict):
-                    continue
-                old = str(lesson.get("id") or "").strip()
-                if not old or old in lesson_ids:
-                    lesson["id"] = _fresh(f"{module['id']}-l{j}", lesson_ids)
-                    renamed["lesson"].append(old or "(none)")
-                lesson_ids.add(lesson["id"])
+    objectives = [o for o in data.get("objectives") or [] if isinstance(o, dict)] if isinstance(data.get("objectives"), list) else []
+    named = {str(o.get("id")) for o in objectives}
+    taken: set[str] = set()
+    for index, objective in enumerate(objectives, 1):
+        _own_id(objective, f"obj-{index}", taken, renamed["objective"], avoid=named)
+    modules = data.get("modules") if isinstance(data.get("modules"), list) else []
+    module_ids: set[str] = set()
+    lesson_ids: set[str] = set()
+    for i, module in enumerate(modules, 1):
+        if isinstance(module, dict):
+            _own_id(module, f"m{i}", module_ids, renamed["module"])
+            lessons = module.get("lessons") if isinstance(module.get("lessons"), list) else []
+            for j, lesson in enumerate(lessons, 1):
+                if isinstance(lesson, dict):
+                    _own_id(lesson, f"{module['id']}-l{j}", lesson_ids, renamed["lesson"])
     for kind, old_ids in renamed.items():
         if old_ids:
             notes.append(f"Outline: gave new ids to {_plural(len(old_ids), kind)} whose id was missing or repeated ({_listing(old_ids)}).")
@@ -219,9 +212,7 @@ def judge_quiz(raw: Any, request: CourseRequest, outline: Outline, module: Modul
     where = f"Quiz for {module.id}"
 
     def build(body: dict[str, Any], questions: list[Question]) -> Quiz:
-        numbered = [q.model_copy(update={"id": f"{module.id}-q{i}"}) for i, q in enumerate(questions, 1)]
-        title = body.get("title") if isinstance(body.get("title"), str) and body["title"].strip() else f"Quiz: {module.title}"
-        return Quiz(module_id=module.id, title=title, questions=numbered)
+        return Quiz(module_id=module.id, title=_title(body, f"Quiz: {module.title}"), questions=_numbered(questions, module.id))
 
     return _judge_question_set(raw, "quiz", where, request.questions_per_quiz, outline, final, build)
 
@@ -230,11 +221,19 @@ def judge_exam(raw: Any, request: CourseRequest, outline: Outline, final: bool) 
     """An exam answer (`{"exam": {...}}`); question ids become `exam-q<n>`."""
 
     def build(body: dict[str, Any], questions: list[Question]) -> Exam:
-        numbered = [q.model_copy(update={"id": f"exam-q{i}"}) for i, q in enumerate(questions, 1)]
-        title = body.get("title") if isinstance(body.get("title"), str) and body["title"].strip() else "Practice exam"
-        return Exam(title=title, questions=numbered)
+        return Exam(title=_title(body, "Practice exam"), questions=_numbered(questions, "exam"))
 
     return _judge_question_set(raw, "exam", "Practice exam", request.exam_questions, outline, final, build)
+
+
+def _title(body: dict[str, Any], default: str) -> str:
+    title = body.get("title")
+    return title if isinstance(title, str) and title.strip() else default
+
+
+def _numbered(questions: list[Question], prefix: str) -> list[Question]:
+    """Our own question ids (`m1-q1`, `exam-q3`): the model's are not trusted to be unique."""
+    return [q.model_copy(update={"id": f"{prefix}-q{i}"}) for i, q in enumerate(questions, 1)]
 
 
 def _judge_question_set(
