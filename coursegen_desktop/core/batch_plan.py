@@ -25,22 +25,27 @@ OUTPUT_TOKENS = {"outline": 1_500, "lesson": 2_000, "question": 250, "flashcards
 
 
 def read_topics(path: Path, defaults: dict[str, Any]) -> list[CourseRequest]:
-    """One request per topic in `path`; a bad line is one sentence naming the line."""
+    """One request per topic in the file at `path` (.csv, else one topic a line)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"The topic list {path.name} cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__}).") from None
-    rows = _csv_rows(text, path.parent) if path.suffix.lower() == ".csv" else _line_rows(text)
+    return parse_topics(text, defaults, name=path.name, folder=path.parent, is_csv=path.suffix.lower() == ".csv")
+
+
+def parse_topics(text: str, defaults: dict[str, Any], *, name: str = "the list", folder: Path = Path("."), is_csv: bool = False) -> list[CourseRequest]:
+    """One request per topic in `text`; a bad line is one sentence naming the line."""
+    rows = _csv_rows(text, folder) if is_csv else _line_rows(text)
     requests = []
     for line, fields in rows:
         try:
             requests.append(make_request(**{**defaults, **fields, "generator": GeneratorKind.CLAUDE}))
         except CourseGenError as exc:
-            raise BadInput(f"Line {line} of {path.name}: {exc.message}") from None
+            raise BadInput(f"Line {line} of {name}: {exc.message}") from None
     if not requests:
-        raise BadInput(f"{path.name} lists no topics; write one topic a line (or a CSV with a 'topic' column).")
+        raise BadInput(f"{name[:1].upper()}{name[1:]} lists no topics; write one topic a line (or a CSV with a 'topic' column).")
     if len(requests) > MAX_TOPICS:
-        raise BadInput(f"{path.name} lists {len(requests)} topics; submit at most {MAX_TOPICS} at a time.")
+        raise BadInput(f"{name[:1].upper()}{name[1:]} lists {len(requests)} topics; submit at most {MAX_TOPICS} at a time.")
     return requests
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -54,15 +53,9 @@ def _poll_interval_ms() -> int:
 
 def read_plan(text: str, path: str, defaults: dict[str, object]) -> tuple[list, str]:  # noqa: ANN001 - (requests, sentence)
     """The requests of a typed list (or of a .csv / .txt file) and the plan's one-line summary."""
-    from coursegen_desktop.core.batch_plan import estimate, read_topics
+    from coursegen_desktop.core.batch_plan import estimate, parse_topics, read_topics
 
-    if path:
-        requests = read_topics(Path(path), defaults)
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            typed = Path(folder) / "topics.txt"
-            typed.write_text(text, encoding="utf-8")
-            requests = read_topics(typed, defaults)
+    requests = read_topics(Path(path), defaults) if path else parse_topics(text, defaults)
     return requests, f"{len(requests)} course(s): {estimate(requests).describe()}."
 
 
