@@ -255,6 +255,8 @@ class ProgressDialog(QDialog):
             return f"Course ready: {state.course_title}"
         if state.status == JobStatus.CANCELLED:
             return CANCELLED_TEXT
+        if state.status == JobStatus.BATCHED:
+            return f"{state.message or 'Batched'} Results come within 24 hours; the app checks every few minutes."
         return state.error
 
     def _render_steps(self) -> None:

@@ -19,7 +19,7 @@ from tests.gui.conftest import close_window, open_window
 
 @pytest.fixture
 def batch_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBatchesAPI]:
-    with FakeBatchesAPI(batch_seconds=0.1) as api:
+    with FakeBatchesAPI(batch_seconds=0.3) as api:  # three rounds: long enough to look at a Batched job
         monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_KEY)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
         monkeypatch.setenv("COURSEGEN_BATCH_POLL_S", "0.2")
@@ -48,6 +48,10 @@ def test_bulk_courses_are_planned_submitted_and_finished_by_the_poller(qtbot, ba
         assert set(statuses(window).values()) <= {"Batched", "Completed"}
         qtbot.waitUntil(lambda: len(batch_api.batches) >= 1, timeout=5000)  # submitted now, or by the poller's next tick
 
+        batched = next(r for r in (window.store.get_job(j) for j in window.history_model._row_of) if r.status.value == "batched")
+        progress = window.show_progress(batched.id)
+        qtbot.waitUntil(lambda: progress.statusLabel.text().startswith("Batched: "), timeout=5000)
+        assert "Results come within 24 hours" in progress.statusLabel.text() and not progress.cancelButton.isVisible()
         qtbot.waitUntil(lambda: set(statuses(window).values()) == {"Completed"}, timeout=30_000)
         assert not batch_api.messages()  # every part came from a batch
     finally:
