@@ -14,8 +14,9 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -34,6 +35,9 @@ from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.models import JobRecord
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
+
+if TYPE_CHECKING:
+    from coursegen_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -246,3 +250,30 @@ class BatchPoller(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+
+# -- in the main window ----------------------------------------------------------------------------------
+
+
+def open_bulk_courses(window: MainWindow) -> None:
+    """File → Bulk courses…"""
+    if window.store is None:
+        return
+    dialog = BulkCoursesDialog(window.store, window.settings.default_model, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.submitted.connect(lambda records: show_records(window, records))
+    dialog.open()
+
+
+def start_batch_poller(window: MainWindow) -> BatchPoller:
+    """Once the history is open: poll now (batches may have ended while the app was closed), then every few minutes."""
+    poller = BatchPoller(window.store, window)  # type: ignore[arg-type]
+    poller.records_changed.connect(lambda records: show_records(window, records))
+    poller.poll_now()
+    return poller
+
+
+def show_records(window: MainWindow, records: list[JobRecord]) -> None:
+    window.history_model.add_records(records)
+    for record in records:
+        window.history_model.update_record(record)

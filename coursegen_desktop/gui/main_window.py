@@ -37,8 +37,7 @@ from coursegen_desktop.core.events import Event, JobCompleted, JobFailed
 from coursegen_desktop.core.generators.factory import make_generator
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.gui import claude, tasks
-from coursegen_desktop.gui.bulk_dialog import BatchPoller, BulkCoursesDialog
+from coursegen_desktop.gui import bulk_dialog, claude, tasks
 from coursegen_desktop.gui.course_view import CourseView
 from coursegen_desktop.gui.history_model import PROGRESS, STARTED, HistoryFilterModel, HistoryModel, JobRole, ProgressDelegate
 from coursegen_desktop.gui.icons import app_icon
@@ -110,7 +109,7 @@ class MainWindow(QMainWindow):
         self._bars = QVBoxLayout()
         outer.addLayout(self._bars)
 
-        self.store_ready.connect(self._start_batch_poller)
+        self.store_ready.connect(lambda: bulk_dialog.start_batch_poller(self))
         self.form = NewCourseForm()
         self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
         self.form.generate_requested.connect(self.generate)
@@ -192,7 +191,7 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&New course", self.new_course, QKeySequence.StandardKey.New)
-        action(file_menu, "&Bulk courses…", self.open_bulk_courses)
+        action(file_menu, "&Bulk courses…", lambda: bulk_dialog.open_bulk_courses(self))
         file_menu.addSeparator()
         action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
         file_menu.addSeparator()
@@ -511,24 +510,6 @@ class MainWindow(QMainWindow):
             self.job_manager.set_max_running(self.settings.max_jobs)
         self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
         self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
-
-    def open_bulk_courses(self) -> None:
-        if self.store is None:
-            return
-        dialog = BulkCoursesDialog(self.store, self.settings.default_model, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.submitted.connect(self._batched_records)
-        dialog.open()
-
-    def _start_batch_poller(self) -> None:
-        self.batch_poller = BatchPoller(self.store, self)  # type: ignore[arg-type]
-        self.batch_poller.records_changed.connect(self._batched_records)
-        self.batch_poller.poll_now()
-
-    def _batched_records(self, records: list[JobRecord]) -> None:
-        self.history_model.add_records(records)
-        for record in records:
-            self.history_model.update_record(record)
 
     def show_about(self) -> None:
         from coursegen_desktop.gui.about import AboutDialog

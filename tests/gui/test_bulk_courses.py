@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from coursegen_desktop.core.generators.factory import make_generator
-from coursegen_desktop.gui.bulk_dialog import BulkCoursesDialog
+from coursegen_desktop.gui.bulk_dialog import BatchPoller, BulkCoursesDialog, open_bulk_courses
 from coursegen_desktop.gui.history_model import STATUS
 from tests.fakes import DEFAULT_KEY
 from tests.fakes.batches_api import FakeBatchesAPI
@@ -34,7 +34,7 @@ def statuses(window) -> dict[str, str]:  # noqa: ANN001
 def test_bulk_courses_are_planned_submitted_and_finished_by_the_poller(qtbot, batch_api: FakeBatchesAPI, tmp_path: Path) -> None:  # noqa: ANN001
     window = open_window(qtbot, make_generator)
     try:
-        window.open_bulk_courses()
+        open_bulk_courses(window)
         dialog = window.findChild(BulkCoursesDialog)
         assert dialog is not None and not dialog.submitButton.isEnabled()
         dialog.modulesSpin.setValue(1)
@@ -55,14 +55,14 @@ def test_bulk_courses_are_planned_submitted_and_finished_by_the_poller(qtbot, ba
         qtbot.waitUntil(lambda: set(statuses(window).values()) == {"Completed"}, timeout=30_000)
         assert not batch_api.messages()  # every part came from a batch
     finally:
-        window.batch_poller.stop()
+        window.findChild(BatchPoller).stop()
         close_window(qtbot, window)
 
 
 def test_a_bad_list_is_one_sentence(qtbot, batch_api: FakeBatchesAPI, tmp_path: Path) -> None:  # noqa: ANN001
     window = open_window(qtbot, make_generator)
     try:
-        window.open_bulk_courses()
+        open_bulk_courses(window)
         dialog = window.findChild(BulkCoursesDialog)
         bad = tmp_path / "term.csv"
         bad.write_text("name\nPhotosynthesis\n", encoding="utf-8")
@@ -70,5 +70,5 @@ def test_a_bad_list_is_one_sentence(qtbot, batch_api: FakeBatchesAPI, tmp_path: 
         qtbot.waitUntil(lambda: "header row with a 'topic' column" in dialog.planLabel.text(), timeout=5000)
         assert not dialog.submitButton.isEnabled()
     finally:
-        window.batch_poller.stop()
+        window.findChild(BatchPoller).stop()
         close_window(qtbot, window)
