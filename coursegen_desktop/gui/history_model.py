@@ -29,7 +29,7 @@ from coursegen_desktop.core.events import (
     JobStarted,
     Progress,
 )
-from coursegen_desktop.core.models import JobRecord, JobStatus
+from coursegen_desktop.core.models import GeneratorKind, JobRecord, JobStatus
 from coursegen_desktop.gui.job_state import format_duration
 from coursegen_desktop.gui.tasks import assert_gui_thread
 
@@ -224,6 +224,8 @@ class HistoryModel(QAbstractTableModel):
         if column == DURATION:
             return format_duration(self._duration(record)) or "—"
         if column == COST:
+            if record.request.generator == GeneratorKind.OPENAI_COMPATIBLE:
+                return "$0 (local)"
             cost = record.usage.cost_usd
             return f"${cost:.2f}" if cost >= 0.005 else ("<$0.01" if cost > 0 else "—")
         return ""

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from coursegen_desktop.core import secrets
 from coursegen_desktop.core.generators.factory import make_generator
 from coursegen_desktop.core.models import GeneratorKind, JobStatus
+from coursegen_desktop.gui.history_model import COST
 from coursegen_desktop.gui.local_model_settings import LocalChoice
 from coursegen_desktop.gui.settings import PROVIDER_ANTHROPIC, PROVIDER_LOCAL, Settings
 from coursegen_desktop.gui.settings_dialog import SettingsDialog
@@ -96,5 +97,7 @@ def test_a_local_course_streams_into_the_progress_window(qtbot, local_api: FakeO
         record = window.store.get_job(dialog.job_id)
         assert record.request.generator == GeneratorKind.OPENAI_COMPATIBLE and record.request.base_url == local_api.base_url
         assert record.usage.cost_usd == 0 and local_api.messages("lesson")
+        row = window.history_model._row_of[record.id]
+        assert window.history_model.index(row, COST).data() == "$0 (local)"
     finally:
         close_window(qtbot, window)
