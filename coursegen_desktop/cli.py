@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from coursegen_desktop import __version__, cli_study
+from coursegen_desktop import __version__, cli_batch, cli_local, cli_study
 from coursegen_desktop.cli_pipe import EXIT_BROKEN_PIPE, OutputGuard, is_broken_pipe, silence_stdio
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     from coursegen_desktop import cli_steer
 
     cli_steer.add_parsers(commands)
+    cli_batch.add_parsers(commands)
     return parser
 
 
@@ -99,7 +100,7 @@ def add_request_options(generate: argparse.ArgumentParser) -> None:
     generate.add_argument("topic")
     generate.add_argument("--material", action="append", default=[], type=Path, metavar="PATH", help=".txt .md .pdf or .docx (repeatable)")
     generate.add_argument("--offline", action="store_true", help="build the course from your material without Claude")
-    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL})")
+    generate.add_argument("--model", help=f"Claude model id (default {DEFAULT_MODEL}), or the local model's name")
     generate.add_argument("--modules", type=int, default=3)
     generate.add_argument("--lessons-per-module", type=int, default=3)
     generate.add_argument("--questions", type=int, default=5, help="questions per module quiz")
@@ -107,6 +108,7 @@ def add_request_options(generate: argparse.ArgumentParser) -> None:
     generate.add_argument("--level", choices=[level.value for level in Level], default=Level.BEGINNER.value)
     generate.add_argument("--language", default="English")
     generate.add_argument("--concurrency", type=int, default=4, help="lessons written at once (Claude)")
+    cli_local.add_generate_options(generate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,6 +179,8 @@ def request_from_args(args: argparse.Namespace, *, needs_key: bool) -> CourseReq
     material = tuple(check_material_path(path).resolve() for path in args.material)
     if material:
         load_material(material)  # bad files are bad input (exit 2), found before a job exists
+    if cli_local.wants_local(args):
+        return cli_local.local_request(request.model_copy(update={"material": material}), args)
     api_key = _api_key()
     if args.offline or (not api_key and not args.model and material):
         generator = GeneratorKind.OFFLINE
@@ -197,6 +201,8 @@ def cmd_resume(args: argparse.Namespace, store: Store) -> int:
         return fail(f"Job {job.id} is already complete; open it with `coursegen show {job.id}`.", EXIT_USAGE)
     if job.status == JobStatus.AWAITING_REVIEW:
         return fail(f"Job {job.id} is waiting for its outline to be reviewed; write the course with `coursegen approve {job.id}`.", EXIT_USAGE)
+    if job.status == JobStatus.BATCHED:
+        return fail(f"Job {job.id} is being written in Message Batches; `coursegen batch poll` advances it.", EXIT_USAGE)
     if job.request.generator == GeneratorKind.CLAUDE and not _api_key():
         return fail(NO_KEY_MESSAGE.split(", or give")[0] + " to resume this job.", EXIT_USAGE)
     return _run_job(store, job.id, args.json)
@@ -393,7 +399,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
 def _print_job(job: JobRecord) -> None:
     print(f"Job {job.id}: {job.topic}")
     print(f"Status: {job.status.value} ({job.percent:.0f}%), generator {job.request.generator.value}"
-          + (f" ({job.request.model})" if job.request.generator == GeneratorKind.CLAUDE else ""))
+          + (f" ({job.request.model})" if job.request.generator != GeneratorKind.OFFLINE else ""))
     print(f"Created {job.created_at.astimezone():%Y-%m-%d %H:%M}, run time {_duration(job.duration_seconds)}")
     if job.error_message:
         print(f"Last error: {job.error_message}")
@@ -439,6 +445,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "delete": cmd_delete,
     "export": cmd_export,
     **cli_study.COMMANDS,
+    **cli_batch.COMMANDS,
 }
 from coursegen_desktop.cli_steer import COMMANDS as _STEER_COMMANDS  # noqa: E402 - plan, outline, approve, regenerate, versions, restore
 

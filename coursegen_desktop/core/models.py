@@ -7,12 +7,14 @@ options, ids that line up between outline, lessons and quizzes.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -38,6 +40,7 @@ class Level(StrEnum):
 class GeneratorKind(StrEnum):
     OFFLINE = "offline"
     CLAUDE = "claude"
+    OPENAI_COMPATIBLE = "openai-compatible"  # a local model server (Ollama, LM Studio, llama.cpp)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
@@ -67,6 +70,8 @@ class CourseRequest(BaseModel):
     concurrency: Annotated[int, Field(ge=1, le=16)] = 4
     # Stop after the outline (status awaiting_review) until the user approves it.
     review_outline: bool = False
+    # The OpenAI-compatible server (…/v1) for GeneratorKind.OPENAI_COMPATIBLE; never holds a key.
+    base_url: str | None = None
 
     @field_validator("topic")
     @classmethod
@@ -94,9 +99,34 @@ class CourseRequest(BaseModel):
             raise ValueError(f"'{value[:60]}' is not a model name; choose one such as {DEFAULT_MODEL}.")
         return value
 
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_base_url(value)
+
     @property
     def lesson_count(self) -> int:
         return self.modules * self.lessons_per_module
+
+
+DEFAULT_LOCAL_BASE_URL = "http://localhost:11434/v1"  # Ollama on this machine
+LOCAL_BASE_URL_ENV = "COURSEGEN_OPENAI_BASE_URL"
+
+
+def default_local_base_url() -> str:
+    """The OpenAI-compatible server to use when none is given: `COURSEGEN_OPENAI_BASE_URL`, else Ollama's."""
+    return os.environ.get(LOCAL_BASE_URL_ENV, "").strip() or DEFAULT_LOCAL_BASE_URL
+
+
+def check_base_url(value: str) -> str:
+    """An http(s) server address without credentials or a trailing slash, or ValueError."""
+    value = value.strip().rstrip("/")
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or len(value) > 300:
+        raise ValueError(f"'{value[:60]}' is not a server address; give one such as http://localhost:11434/v1.")
+    if parsed.username or parsed.password:
+        raise ValueError("Put the API key in Settings (or OPENAI_API_KEY), not in the server address.")
+    return value
 
 
 _FIELD_NAMES = {
@@ -319,6 +349,7 @@ class JobStatus(StrEnum):
     INTERRUPTED = "interrupted"
     # Stopped after the outline: the user edits and approves it (or asks for another one).
     AWAITING_REVIEW = "awaiting_review"
+    BATCHED = "batched"  # a bulk course whose parts are being written in Message Batches (core.batch)
 
     @property
     def is_finished(self) -> bool:

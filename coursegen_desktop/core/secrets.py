@@ -1,6 +1,8 @@
-"""Where the Anthropic API key lives, and how to keep it out of every message and log.
+"""Where the API keys live (Anthropic's, and the optional one of an OpenAI-compatible server),
+and how to keep them out of every message and log.
 
-Lookup order: the `ANTHROPIC_API_KEY` environment variable, then the OS keychain (only when a
+Each key is an `Account`. Lookup order: its environment variable (`ANTHROPIC_API_KEY`,
+`OPENAI_API_KEY`), then the OS keychain (only when a
 real backend is present: headless Linux has none, and the plaintext `keyrings.alt` backends
 are no safer than our file), then `credentials.json` (mode 0600 in a 0700 folder) in the user's
 config folder. Tests set `COURSEGEN_NO_KEYRING=1`, which skips the keychain and also the file
@@ -14,6 +16,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +29,30 @@ ENV_VAR = "ANTHROPIC_API_KEY"
 SERVICE = "coursegen-desktop"
 USERNAME = "anthropic-api-key"
 CREDENTIALS_FILE = "credentials.json"
-_FILE_FIELD = "anthropic_api_key"
 
 KEYCHAIN = "system keychain"
 CONFIG_FILE = "config file"
 ENVIRONMENT = "environment variable ANTHROPIC_API_KEY"
 
+
+@dataclass(frozen=True)
+class Account:
+    """One key: where it is looked up and stored."""
+
+    env_var: str
+    username: str  # in the keychain, under SERVICE
+    file_field: str  # in credentials.json
+
+    @property
+    def environment(self) -> str:
+        return f"environment variable {self.env_var}"
+
+
+ANTHROPIC = Account(ENV_VAR, USERNAME, "anthropic_api_key")
+OPENAI_COMPATIBLE = Account("OPENAI_API_KEY", "openai-compatible-api-key", "openai_api_key")
+
 _KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]{4,}")
+_OTHER_KEY_PATTERN = re.compile(r"\bsk-(?!ant-)[A-Za-z0-9_\-]{16,}")
 
 
 class Secret:
@@ -64,67 +84,68 @@ def redact(text: str, *secrets: Secret | str | None) -> str:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value and len(value) >= 6:
             text = text.replace(value, "[redacted]")
-    return _KEY_PATTERN.sub("sk-ant-[redacted]", text)
+    return _OTHER_KEY_PATTERN.sub("sk-[redacted]", _KEY_PATTERN.sub("sk-ant-[redacted]", text))
 
 
 # ---------------------------------------------------------------------------------------------
 # Public API
 
 
-def get_api_key() -> str | None:
+def get_api_key(account: Account = ANTHROPIC) -> str | None:
     """The key to use, or None when the user has not set one anywhere."""
-    env = os.environ.get(ENV_VAR, "").strip()
+    env = os.environ.get(account.env_var, "").strip()
     if env:
         return env
     backend = _keyring()
     if backend is not None:
         try:
-            value = backend.get_password(SERVICE, USERNAME)
+            value = backend.get_password(SERVICE, account.username)
         except Exception as exc:  # KeyringError, or a D-Bus/Keychain failure underneath it
             log.warning("The system keychain could not be read (%s); trying the config file.", type(exc).__name__)
         else:
             if value:
                 return value
-    return _read_file()
+    return _read_file(account)
 
 
-def key_location() -> str | None:
+def key_location(account: Account = ANTHROPIC) -> str | None:
     """Where `get_api_key` finds the key, for the Settings dialog ("system keychain", …)."""
-    if os.environ.get(ENV_VAR, "").strip():
-        return ENVIRONMENT
+    if os.environ.get(account.env_var, "").strip():
+        return account.environment
     backend = _keyring()
     if backend is not None:
         try:
-            if backend.get_password(SERVICE, USERNAME):
+            if backend.get_password(SERVICE, account.username):
                 return KEYCHAIN
         except Exception:
             pass
-    return CONFIG_FILE if _read_file() else None
+    return CONFIG_FILE if _read_file(account) else None
 
 
-def set_api_key(key: str) -> str:
+def set_api_key(key: str, account: Account = ANTHROPIC) -> str:
     """Store `key` in the keychain, else in the config file; returns where it went."""
     key = key.strip()
     if not key or len(key) > 500 or any(ch.isspace() for ch in key):
-        raise BadInput("That does not look like an API key; copy it again from the Anthropic Console.")
+        where = "the Anthropic Console" if account == ANTHROPIC else "your model server's settings"
+        raise BadInput(f"That does not look like an API key; copy it again from {where}.")
     backend = _keyring()
     if backend is not None:
         try:
-            backend.set_password(SERVICE, USERNAME, key)
+            backend.set_password(SERVICE, account.username, key)
         except Exception as exc:
             log.warning("The system keychain refused the key (%s); using the config file.", type(exc).__name__)
         else:
-            _delete_file()
+            _delete_file(account)
             log.info("API key saved in the %s.", KEYCHAIN)
             return KEYCHAIN
     path = _credentials_path()
     if path is None:
         raise CourseGenError(
             ErrorKind.STORAGE,
-            "Saving keys is turned off here (COURSEGEN_NO_KEYRING); set ANTHROPIC_API_KEY instead.",
+            f"Saving keys is turned off here (COURSEGEN_NO_KEYRING); set {account.env_var} instead.",
             resumable=False,
         )
-    _write_file(path, key)
+    _write_file(path, account, key)
     log.info("API key saved in the %s %s.", CONFIG_FILE, path)
     return CONFIG_FILE
 
@@ -134,15 +155,15 @@ def keychain_available() -> bool:
     return _keyring() is not None
 
 
-def delete_api_key() -> None:
+def delete_api_key(account: Account = ANTHROPIC) -> None:
     """Forget the stored key (keychain and file). The environment variable is the user's own."""
     backend = _keyring()
     if backend is not None:
         try:
-            backend.delete_password(SERVICE, USERNAME)
+            backend.delete_password(SERVICE, account.username)
         except Exception:
             pass  # nothing stored there, or the keychain is locked: the file is still removed
-    _delete_file()
+    _delete_file(account)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,28 +208,40 @@ def _credentials_path() -> Path | None:
     return folder / CREDENTIALS_FILE if folder is not None else None
 
 
-def _read_file() -> str | None:
+def _read_fields() -> dict[str, Any]:
     path = _credentials_path()
     if path is None or not path.is_file():
-        return None
+        return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         log.warning("The credentials file %s cannot be read (%s); ignoring it.", path, type(exc).__name__)
-        return None
-    value = data.get(_FILE_FIELD) if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _read_file(account: Account) -> str | None:
+    value = _read_fields().get(account.file_field)
     return (value.strip() or None) if isinstance(value, str) else None
 
 
-def _write_file(path: Path, key: str) -> None:
-    """Write atomically with owner-only permissions from the first byte (no chmod race)."""
+def _write_file(path: Path, account: Account, key: str | None) -> None:
+    """Set (or, with None, remove) one account's key in the file, keeping the others. Written
+    atomically with owner-only permissions from the first byte (no chmod race); removed when
+    no key is left in it."""
+    fields = {k: v for k, v in _read_fields().items() if k != account.file_field}
+    if key is not None:
+        fields[account.file_field] = key
+    if not fields:
+        path.unlink(missing_ok=True)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path.parent, 0o700)
         tmp = path.with_name(path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({_FILE_FIELD: key}, handle)
+            json.dump(fields, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -216,15 +249,15 @@ def _write_file(path: Path, key: str) -> None:
         raise CourseGenError(
             ErrorKind.STORAGE,
             f"The key could not be saved in {path.parent} ({exc.strerror or type(exc).__name__}); "
-            "set ANTHROPIC_API_KEY instead.",
+            f"set {account.env_var} instead.",
             resumable=False,
         ) from None
 
 
-def _delete_file() -> None:
+def _delete_file(account: Account) -> None:
     path = _credentials_path()
-    if path is not None:
+    if path is not None and path.exists():
         try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            log.warning("The credentials file %s could not be removed (%s).", path, type(exc).__name__)
+            _write_file(path, account, None)
+        except (OSError, CourseGenError) as exc:
+            log.warning("The key could not be removed from %s (%s).", path, type(exc).__name__)

@@ -189,6 +189,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, part, version)
     ) WITHOUT ROWID;
     """,
+    # bulk courses (core.batch): Message Batches in flight, and the job part each request writes.
+    """
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        round TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        ended_at REAL,
+        request_count INTEGER NOT NULL
+    );
+    CREATE TABLE batch_requests (
+        batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        PRIMARY KEY (batch_id, custom_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX batch_requests_job ON batch_requests(job_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)

@@ -75,6 +75,7 @@ class EngineServer:
             "cancel": self._cancel, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
             "watch": self._watch, "check_key": self._check_key, "models": self._models, "shutdown": self._shutdown,
             "reorder": self._reorder, "run_next": self._run_next, "plan": self._plan,
+            "batch_submit": self._batch_submit, "batch_poll": self._batch_poll,
         }
         self._last_queue: list[str] = []
 
@@ -331,6 +332,19 @@ class EngineServer:
         key = await asyncio.to_thread(secrets.get_api_key) if request.generator == GeneratorKind.CLAUDE else None
         plan = await asyncio.to_thread(plan_request, request, self.store, api_key=key)
         return {"plan": plan.to_json(), "label": plan.label()}
+
+    async def _batch_submit(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        """Bulk courses: create the batched jobs and submit their first Message Batch."""
+        from coursegen_desktop.core.batch import submit_jobs
+
+        requests = [CourseRequest.model_validate(request) for request in message.get("requests") or []]
+        return {"job_ids": await asyncio.to_thread(submit_jobs, self.store, requests)}
+
+    async def _batch_poll(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        """Advance every batched job one step; the ids of the jobs that may have changed."""
+        from coursegen_desktop.core.batch import poll_jobs
+
+        return {"job_ids": await asyncio.to_thread(poll_jobs, self.store)}
 
     def _shutdown(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         """Stop every job as interrupted (Resume continues them) and exit once they have ended."""

@@ -27,7 +27,7 @@ from coursegen_desktop.core.events import (
     Progress,
 )
 from coursegen_desktop.core.history import PAGE_SIZE, HistoryPage, HistoryQuery, PageCursor
-from coursegen_desktop.core.models import JobRecord, JobStatus, Usage
+from coursegen_desktop.core.models import GeneratorKind, JobRecord, JobStatus, Usage
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.job_state import format_duration
@@ -47,6 +47,7 @@ STATUS_TEXT = {
     JobStatus.CANCELLED: "Cancelled",
     JobStatus.INTERRUPTED: "Interrupted",
     JobStatus.AWAITING_REVIEW: "Outline ready",
+    JobStatus.BATCHED: "Batched",
 }
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -351,6 +352,8 @@ class HistoryModel(QAbstractTableModel):
         if column == DURATION:
             return format_duration(self._duration(record)) or "—"
         if column == COST:
+            if record.request.generator == GeneratorKind.OPENAI_COMPATIBLE:
+                return "$0 (local)"
             cost = record.usage.cost_usd
             return f"${cost:.2f}" if cost >= 0.005 else ("<$0.01" if cost > 0 else "—")
         return ""

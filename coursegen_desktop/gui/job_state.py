@@ -175,6 +175,8 @@ class JobViewState:
             self._stop_running(StepStatus.STOPPED)
         elif record.status == JobStatus.QUEUED and self.status == JobStatus.QUEUED:
             self.percent = record.percent
+        elif record.status == JobStatus.BATCHED and self.status == JobStatus.QUEUED:  # a bulk course between rounds
+            self.status, self.percent = JobStatus.BATCHED, record.percent
 
     # -- helpers ----------------------------------------------------------------------------------
 

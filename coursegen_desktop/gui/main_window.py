@@ -31,16 +31,17 @@ from coursegen_desktop.core.errors import CourseGenError, NotFound
 from coursegen_desktop.core.events import Event, JobCompleted, JobFailed, OutlineReady
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobStatus
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.gui import claude, tasks
+from coursegen_desktop.gui import bulk_dialog, claude, tasks
 from coursegen_desktop.gui.course_view import CourseView
 from coursegen_desktop.gui.history_panel import HistoryPanel
 from coursegen_desktop.gui.icons import app_icon
 from coursegen_desktop.gui.jobs import GeneratorFactory, JobManager
+from coursegen_desktop.gui.local_model_settings import local_choice
 from coursegen_desktop.gui.new_course_form import NewCourseForm
 from coursegen_desktop.gui.pdf_format import register_pdf_format
 from coursegen_desktop.gui.progress_dialog import ProgressDialog
 from coursegen_desktop.gui.queue_panel import QueuePanel
-from coursegen_desktop.gui.settings import Settings
+from coursegen_desktop.gui.settings import PROVIDER_LOCAL, Settings
 from coursegen_desktop.gui.steering import Steering
 from coursegen_desktop.gui.widgets import MessageBar
 
@@ -107,7 +108,9 @@ class MainWindow(QMainWindow):
         self._bars = QVBoxLayout()
         outer.addLayout(self._bars)
 
+        self.store_ready.connect(lambda: bulk_dialog.start_batch_poller(self))
         self.form = NewCourseForm()
+        self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
         self.form.generate_requested.connect(self.generate)
         self.form.generateButton.setEnabled(False)  # until the history is open
         form_scroll = QScrollArea()
@@ -166,6 +169,7 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&New course", self.new_course, QKeySequence.StandardKey.New)
+        action(file_menu, "&Bulk courses…", lambda: bulk_dialog.open_bulk_courses(self))
         file_menu.addSeparator()
         action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
         file_menu.addSeparator()
@@ -457,7 +461,8 @@ class MainWindow(QMainWindow):
     def _settings_applied(self) -> None:
         if self.job_manager is not None:
             self.job_manager.set_max_running(self.settings.max_jobs)
-        self.form.set_models(self._models, has_key=bool(self._has_key), default=self.settings.default_model)
+        self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
+        self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
 
     def open_study(self, course_id: str | None = None, course_title: str = "") -> None:
         """The Study window: today's due cards of one course, or of all of them."""

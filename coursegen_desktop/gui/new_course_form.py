@@ -31,6 +31,7 @@ from coursegen_desktop.core.material import SUPPORTED_SUFFIXES, load_material
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, Level, make_request
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.claude import FALLBACK_MODELS, OFFLINE_LABEL
+from coursegen_desktop.gui.local_model_settings import LocalChoice
 from coursegen_desktop.gui.resources import sample_material
 from coursegen_desktop.gui.widgets import heading
 
@@ -166,6 +167,10 @@ class NewCourseForm(QWidget):
         self.generatorCombo.setObjectName("generatorCombo")
         generator_row.addRow("&Generator:", self.generatorCombo)
         layout.addLayout(generator_row)
+        self._models: list[str] = list(FALLBACK_MODELS)
+        self._has_key, self._default = False, None
+        self._local: LocalChoice | None = None
+        self._prefer_local = False
         self.set_models(list(FALLBACK_MODELS), has_key=False)
 
         self.reviewOutlineCheck = QCheckBox("Review the outline before writing lessons")
@@ -216,18 +221,27 @@ class NewCourseForm(QWidget):
 
     def set_models(self, models: list[str], *, has_key: bool, default: str | None = None) -> None:
         """Fill the generator choice: Claude models, and the offline generator (first, and
-        chosen, while there is no key)."""
+        chosen, while there is no key), and the local model when one is set (`set_local`)."""
         previous = self.generatorCombo.currentData()
+        self._models, self._has_key, self._default = list(models), has_key, default
         self.generatorCombo.clear()
-        entries = [(f"Claude — {model}", model) for model in models]
-        offline = (OFFLINE_LABEL, None)
-        for label, model in (entries + [offline]) if has_key else ([offline] + entries):
-            self.generatorCombo.addItem(label, model)
-        wanted = (previous or default) if has_key else None
-        self.generatorCombo.setCurrentIndex(max(0, self.generatorCombo.findData(wanted)))
+        entries: list[tuple[str, object]] = [(f"Claude — {model}", model) for model in models]
+        offline: tuple[str, object] = (OFFLINE_LABEL, None)
+        local = [(self._local.label, self._local)] if self._local else []
+        ordered = (entries + [offline]) if has_key else ([offline] + entries)
+        for label, data in (local + ordered) if self._prefer_local else (ordered + local):
+            self.generatorCombo.addItem(label, data)
+        wanted = self._local if self._prefer_local and self._local else (previous or default) if has_key else None
+        index = next((i for i in range(self.generatorCombo.count()) if self.generatorCombo.itemData(i) == wanted), 0)
+        self.generatorCombo.setCurrentIndex(index)
 
-    def chosen_model(self) -> str | None:
-        """The Claude model, or None for the offline generator."""
+    def set_local(self, choice: LocalChoice | None, *, preferred: bool) -> None:
+        """Offer a local model (first and chosen when `preferred`), or none."""
+        self._local, self._prefer_local = choice, preferred and choice is not None
+        self.set_models(self._models, has_key=self._has_key, default=self._default)
+
+    def chosen_model(self) -> str | LocalChoice | None:
+        """The Claude model, the local model, or None for the offline generator."""
         return self.generatorCombo.currentData()
 
     # -- material -----------------------------------------------------------------------------------
@@ -292,6 +306,7 @@ class NewCourseForm(QWidget):
     def build_request(self) -> CourseRequest:
         """The request the form describes; raises `BadInput` with one sentence."""
         model = self.chosen_model()
+        local = model if isinstance(model, LocalChoice) else None
         fields: dict[str, object] = {
             "topic": self.topicEdit.text(),
             "material": tuple(self.materialList.paths()),
@@ -304,7 +319,9 @@ class NewCourseForm(QWidget):
             "generator": GeneratorKind.CLAUDE if model else GeneratorKind.OFFLINE,
             "review_outline": self.reviewOutlineCheck.isChecked(),
         }
-        if model:
+        if local is not None:
+            fields.update(generator=GeneratorKind.OPENAI_COMPATIBLE, model=local.model, base_url=local.base_url)
+        elif model:
             fields["model"] = model
         return make_request(**fields)
 

@@ -257,6 +257,8 @@ class ProgressDialog(QDialog):
             return CANCELLED_TEXT
         if state.status == JobStatus.AWAITING_REVIEW:
             return "The outline is ready: review it, then approve it to write the lessons."
+        if state.status == JobStatus.BATCHED:
+            return f"{state.message or 'Batched'} Results come within 24 hours; the app checks every few minutes."
         return state.error
 
     def _render_steps(self) -> None:

@@ -13,7 +13,11 @@ from coursegen_desktop.core import paths
 from coursegen_desktop.core.models import DEFAULT_MODEL
 from coursegen_desktop.core.study_config import DEFAULT_NEW_PER_DAY, DEFAULT_RETENTION, StudyConfig
 
+from coursegen_desktop.core.models import DEFAULT_MODEL, GeneratorKind, default_local_base_url
+
 DEFAULT_MAX_JOBS = 2
+PROVIDER_ANTHROPIC = "anthropic"
+PROVIDER_LOCAL = GeneratorKind.OPENAI_COMPATIBLE.value
 DEFAULT_LESSON_CONCURRENCY = 4
 
 
@@ -70,6 +74,35 @@ class Settings:
         config = config.clamped()
         self.q.setValue("study/desired_retention", round(config.desired_retention, 2))
         self.q.setValue("study/new_cards_per_day", config.new_per_day)
+
+    # -- who writes the courses: Claude, or a local OpenAI-compatible server ------------------------
+
+    @property
+    def provider(self) -> str:
+        """"anthropic" or "openai-compatible": which generator new courses use by default."""
+        value = str(self.q.value("generation/provider", PROVIDER_ANTHROPIC) or PROVIDER_ANTHROPIC)
+        return value if value in (PROVIDER_ANTHROPIC, PROVIDER_LOCAL) else PROVIDER_ANTHROPIC
+
+    @provider.setter
+    def provider(self, value: str) -> None:
+        self.q.setValue("generation/provider", value)
+
+    @property
+    def local_base_url(self) -> str:
+        """The OpenAI-compatible server (never holds the key, which lives in core.secrets)."""
+        return str(self.q.value("local/base_url", "") or "") or default_local_base_url()
+
+    @local_base_url.setter
+    def local_base_url(self, value: str) -> None:
+        self.q.setValue("local/base_url", value)
+
+    @property
+    def local_model(self) -> str:
+        return str(self.q.value("local/model", "") or "")
+
+    @local_model.setter
+    def local_model(self, value: str) -> None:
+        self.q.setValue("local/model", value)
 
     def bytes_value(self, key: str) -> QByteArray | None:
         value = self.q.value(key)

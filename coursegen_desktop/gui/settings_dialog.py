@@ -1,5 +1,6 @@
-"""Settings: the Claude API key (saved via core.secrets, tested asynchronously), the default
-model, how many jobs and lessons run at once, the study preferences, and where the data lives."""
+"""Settings: the Claude API key (saved via core.secrets, tested by the job engine), who writes the
+courses (Claude or a local model: `local_model_settings`), the default model, how many jobs and
+lessons run at once, the study preferences, and where the data lives."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from coursegen_desktop.core import secrets
 from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.study_config import RETENTION_RANGE, StudyConfig
 from coursegen_desktop.gui import claude, tasks
+from coursegen_desktop.gui.local_model_settings import LocalModelBox
 from coursegen_desktop.gui.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,8 @@ class SettingsDialog(QDialog):
         key_layout.addWidget(self.keyResultLabel)
         key_layout.addWidget(self.storageLabel)
         layout.addWidget(key_box)
+        self.localBox = LocalModelBox(settings)
+        layout.addWidget(self.localBox)
 
         jobs_box = QGroupBox("Generation")
         form = QFormLayout(jobs_box)
@@ -210,6 +214,10 @@ class SettingsDialog(QDialog):
     # -- the rest -------------------------------------------------------------------------------------
 
     def _apply(self) -> None:
+        problem = self.localBox.apply(self._settings)
+        if problem:
+            self.localBox.serverResultLabel.setText(problem)
+            return
         self._settings.default_model = self.modelCombo.currentText().strip() or self._settings.default_model
         self._settings.max_jobs = self.jobsSpin.value()
         self._settings.lesson_concurrency = self.lessonsAtOnceSpin.value()

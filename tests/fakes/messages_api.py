@@ -1,7 +1,8 @@
 """A local fake of the Anthropic Messages API, so the real SDK can be tested with no network.
 
 It speaks the wire protocol the SDK uses: `POST /v1/messages` (JSON or SSE streaming with
-message_start / content_block_* / message_delta / message_stop / ping), `GET /v1/models`, both
+message_start / content_block_* / message_delta / message_stop / ping), `POST
+/v1/messages/count_tokens` (the same token estimate the usage uses), `GET /v1/models`, both
 auth headers (`Authorization: Bearer` as anthropic 2.x sends, and `x-api-key`). Forced tool
 calls are answered with input that is valid against the tool's `input_schema`: a schema-driven
 instance generator that recognises course shapes by their property names (modules, questions
@@ -98,6 +99,19 @@ class Fault:
         return cls(invalid_output=True)
 
 
+@dataclass(frozen=True)
+class Sloppy:
+    """A model that follows the schema but not every instruction. Set `api.sloppy = Sloppy(...)`:
+    every answer from then on (repairs included: a sloppy model stays sloppy) is bent this way."""
+
+    extra_modules: int = 0  # plan this many modules more than asked (negative: fewer)
+    extra_lessons: int = 0  # per module
+    extra_questions: int = 0  # per quiz and exam: -1 writes four questions when five were asked
+    invented_objective_ids: bool = False  # lessons and the first question point at obj-99
+    duplicate_lesson_ids: bool = False  # every module numbers its lessons m1-l1, m1-l2, …
+    answer_index_out_of_range: bool = False  # the first question's answer_index is len(options)
+
+
 @dataclass
 class RecordedRequest:
     number: int
@@ -146,6 +160,7 @@ class FakeMessagesAPI:
         self.lesson_words = lesson_words
         self.min_cache_tokens = min_cache_tokens
         self.port = port
+        self.sloppy: Sloppy | None = None
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._cache: set[str] = set()
@@ -159,13 +174,16 @@ class FakeMessagesAPI:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> FakeMessagesAPI:
-        server = _Server(("127.0.0.1", self.port), _Handler)
+        server = _Server(("127.0.0.1", self.port), self._handler())
         server.api = self
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def stop(self) -> None:
         """Stop listening and drop every open connection: clients now get 'connection refused'."""
@@ -217,7 +235,7 @@ class FakeMessagesAPI:
             if number in self._by_number:
                 return self._by_number.pop(number)
             for entry in self._by_kind:
-                if entry[2] > 0 and entry[0] in ("any", kind):
+                if entry[2] > 0 and (entry[0] == kind or (entry[0] == "any" and kind != "count_tokens")):
                     entry[2] -= 1
                     return entry[1]
         return None
@@ -225,8 +243,9 @@ class FakeMessagesAPI:
     # -- inspection --------------------------------------------------------------------------
 
     def messages(self, kind: str | None = None) -> list[RecordedRequest]:
+        """Requests to `/v1/messages` (of `kind`); `messages("count_tokens")` gives the token counts."""
         with self._lock:
-            return [r for r in self.requests if r.path.startswith("/v1/messages") and (kind is None or r.kind == kind)]
+            return [r for r in self.requests if (r.path == "/v1/messages" and kind is None) or (r.path.startswith("/v1/messages") and r.kind == kind)]
 
     def max_concurrent(self, kind: str | None = None) -> int:
         """The most requests (of `kind`) that were being answered at the same moment."""
@@ -247,9 +266,9 @@ class FakeMessagesAPI:
 
     def _record(self, handler: _Handler, body: dict[str, Any] | None) -> RecordedRequest:
         path = urlparse(handler.path).path
-        kind = _kind_of(path, body)
+        kind = self._kind(path, body)
         record = RecordedRequest(
-            number=next(self._counter),
+            number=0 if kind == "count_tokens" else next(self._counter),  # numbers count what fail_request scripts
             method=handler.command,
             path=path,
             kind=kind,
@@ -262,6 +281,9 @@ class FakeMessagesAPI:
         with self._lock:
             self.requests.append(record)
         return record
+
+    def _kind(self, path: str, body: dict[str, Any] | None) -> str:
+        return _kind_of(path, body)
 
     def _authorised(self, handler: _Handler) -> bool:
         bearer = handler.headers.get("Authorization", "")
@@ -389,13 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._wait(api.first_byte_delay, streaming=False)
         if not record.stream:
             api._publish_cache(hashes)
-            content = dict(block)
-            if content["type"] == "text":
-                content["text"] = "".join(pieces)
-            else:
-                content["input"] = json.loads("".join(pieces))
-            message = _message(message_id, body, usage, [content], stop_reason)
-            return self._send_json(record, 200, message)
+            return self._send_json(record, 200, _message(message_id, body, usage, [_whole(block, pieces)], stop_reason))
 
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -479,7 +495,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error(self, record: RecordedRequest, fault: Fault) -> None:
         record.fault = fault
         headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        self._send_json(record, fault.status or 500, {"type": "error", "error": {"type": fault.error_type, "message": fault.message}}, headers)
+        self._send_json(record, fault.status or 500, self._error_body(fault), headers)
+
+    def _error_body(self, fault: Fault) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": fault.error_type, "message": fault.message}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,6 +508,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _kind_of(path: str, body: dict[str, Any] | None) -> str:
     if path.rstrip("/") == "/v1/models":
         return "models"
+    if path == "/v1/messages/count_tokens":
+        return "count_tokens"
     if not path.startswith("/v1/messages") or body is None:
         return "other"
     choice = body.get("tool_choice") or {}
@@ -568,13 +589,23 @@ def _message(message_id: str, body: dict[str, Any], usage: dict[str, int], conte
     }
 
 
+def _whole(block: dict[str, Any], pieces: list[str]) -> dict[str, Any]:
+    """The content block with all its pieces in it (a non-streamed answer)."""
+    content = dict(block)
+    if content["type"] == "text":
+        content["text"] = "".join(pieces)
+    else:
+        content["input"] = json.loads("".join(pieces))
+    return content
+
+
 def _content_for(body: dict[str, Any], api: FakeMessagesAPI, fault: Fault | None) -> tuple[dict[str, Any], list[str]]:
     """The content block to start and the pieces (deltas) of its text or JSON input."""
     choice = body.get("tool_choice") or {}
     tools = {t.get("name"): t for t in body.get("tools") or []}
     if choice.get("type") == "tool" and choice.get("name") in tools:
         tool = tools[choice["name"]]
-        value = {"unexpected": True} if fault is not None and fault.invalid_output else _Builder(tool.get("input_schema") or {}, body).build()
+        value = {"unexpected": True} if fault is not None and fault.invalid_output else _Builder(tool.get("input_schema") or {}, body, api.sloppy).build()
         text = json.dumps(value)
         pieces = [text[i : i + 48] for i in range(0, len(text), 48)]
         return {"type": "tool_use", "id": f"toolu_fake_{uuid.uuid4().hex[:16]}", "name": tool["name"], "input": {}}, pieces
@@ -613,8 +644,9 @@ def _lesson_markdown(body: dict[str, Any], words: int) -> str:
 class _Builder:
     """Makes a plausible instance of a JSON schema, with course-aware counts and ids."""
 
-    def __init__(self, schema: dict[str, Any], body: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any], body: dict[str, Any], sloppy: Sloppy | None = None) -> None:
         self.root = schema
+        self.sloppy = sloppy or Sloppy()
         self.counter = itertools.count(1)
         # Counts come from the task, which is the end of the first user turn ("documents first,
         # task last"); later turns are repairs whose wording must not change them.
@@ -624,6 +656,10 @@ class _Builder:
         self.lessons = _count(task, r"(\d+)\s+lessons?", 3)
         self.questions = _count(task, r"(\d+)\s+(?:multiple-choice\s+)?questions?", 5)
         self.cards = _count(task, r"(\d+)\s+(?:flash)?cards?", 8)
+        self.modules = max(1, self.modules + self.sloppy.extra_modules)
+        self.lessons = max(1, self.lessons + self.sloppy.extra_lessons)
+        self.questions = max(1, self.questions + self.sloppy.extra_questions)
+        self.first_question = True
         request = _request_text(body)
         self.quote = _first_sentence(request)
         self.objective_ids = list(dict.fromkeys(re.findall(r"\bobj-\d+\b", request)))
@@ -700,6 +736,12 @@ class _Builder:
                 result["objective_id"] = self.objective_ids[next(self.counter) % len(self.objective_ids)] if self.objective_ids else None
             if "evidence_quote" in result and not result["evidence_quote"]:
                 result["evidence_quote"] = None
+            if self.first_question:
+                self.first_question = False
+                if self.sloppy.invented_objective_ids and "objective_id" in result:
+                    result["objective_id"] = "obj-99"
+                if self.sloppy.answer_index_out_of_range:
+                    result["answer_index"] = len(result["options"])
         if "module_id" in result and ("questions" in result or "front" in result):
             result["module_id"] = self.module_id
         return result
@@ -714,9 +756,9 @@ class _Builder:
             module["id"] = f"m{i}"
             own = ids[(i - 1) * 2 : i * 2] or ids[:1]
             for j, lesson in enumerate(module.get("lessons") or [], 1):
-                lesson.update(id=f"m{i}-l{j}", title=f"Lesson {i}.{j}")
+                lesson.update(id=f"m{1 if self.sloppy.duplicate_lesson_ids else i}-l{j}", title=f"Lesson {i}.{j}")
                 if "objective_ids" in lesson:
-                    lesson["objective_ids"] = own
+                    lesson["objective_ids"] = own + (["obj-99"] if self.sloppy.invented_objective_ids else [])
 
 
 def _count(text: str, pattern: str, default: int) -> int:

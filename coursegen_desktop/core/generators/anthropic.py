@@ -31,67 +31,31 @@ delta with `TEXT_RESTART` and clear that lesson's preview.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import random
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from coursegen_desktop.core import pricing, ratelimit, secrets
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
-from coursegen_desktop.core.generators.base import (
-    TEXT_RESTART,
-    GenerationContext,
-    TextSink,
-)
-from coursegen_desktop.core.generators.claude_errors import (
-    NO_KEY_MESSAGE,
-    StreamCut,
-    classify,
-    network_reason,
-    short,
-)
-from coursegen_desktop.core.generators.claude_prompts import (
-    EXAM_TOOL,
-    FLASHCARDS_TOOL,
-    OUTLINE_TOOL,
-    QUIZ_TOOL,
-    Tool,
-    course_summary,
-    describe_errors,
-    documents,
-    exam_task,
-    flashcards_task,
-    lesson_task,
-    lessons_block,
-    objective_list,
-    outline_problems,
-    outline_task,
-    outline_text,
-    question_problems,
-    quiz_task,
-    repair_turns,
-    rules,
-    tool_params,
-    with_instruction,
-)
+from coursegen_desktop.core.generators.base import GenerationContext, TextSink
+from coursegen_desktop.core.generators.claude_cache import check_prefix
+from coursegen_desktop.core.generators.claude_errors import NO_KEY_MESSAGE, StreamCut, classify, network_reason, short
+from coursegen_desktop.core.generators.claude_prompts import Tool, repair_turns, tool_params
 from coursegen_desktop.core.generators.claude_sdk import sdk
-from coursegen_desktop.core.material import Chunk
+from coursegen_desktop.core.generators.course_prompts import LARGE_MATERIAL_NOTE, CoursePrompts, PromptParts
+from coursegen_desktop.core.generators.lesson_text import LessonText, split_quotes
+from coursegen_desktop.core.generators.model_parts import ModelParts
+from coursegen_desktop.core.generators.retry import MAX_ATTEMPTS, RETRY_CAP_S, Retrier, env_seconds
+from coursegen_desktop.core.generators.structured import Answer, settle
+from coursegen_desktop.core.generators.tolerance import Verdict
 from coursegen_desktop.core.models import (
     DEFAULT_MODEL,
     KNOWN_MODELS,
     CourseRequest,
-    Exam,
-    FlashcardDeck,
     Lesson,
     LessonPlan,
     ModulePlan,
-    Outline,
-    Quiz,
     Usage,
 )
 
@@ -104,9 +68,6 @@ log = logging.getLogger(__name__)
 FALLBACK_MODELS = KNOWN_MODELS
 MATERIAL_BUDGET_CHARS = 150_000  # more than this is not sent whole (≈ 40k tokens per request)
 SELECTED_CHARS = 40_000  # passages chosen per request when the material is larger
-MAX_ATTEMPTS = 6
-RETRY_BASE_S = 2.0
-RETRY_CAP_S = 60.0
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 120.0  # between bytes of a stream; the API pings far more often
 CHECK_TIMEOUT_S = 15.0
@@ -114,105 +75,9 @@ CHECK_TIMEOUT_S = 15.0
 # COURSEGEN_CONNECT_TIMEOUT, COURSEGEN_READ_TIMEOUT. A value that is not a positive number is ignored.
 MAX_TOKENS = {"outline": 8192, "lesson": 8192, "quiz": 8192, "exam": 16384, "flashcards": 8192}
 
-LARGE_MATERIAL_NOTE = "Material is larger than the model's context; using the most relevant passages for each lesson."
 CACHE = {"type": "ephemeral"}
 
-T = TypeVar("T", bound=BaseModel)
-
-
-# ---------------------------------------------------------------------------------------------
-# Lesson text: quotes-first filter and markdown parsing
-
-_QUOTES = re.compile(r"^\s*<quotes>(.*?)</quotes>\s*", re.S)
-_OPEN = "<quotes>"
-
-
-def split_quotes(text: str) -> tuple[list[str], str]:
-    """(evidence quotes, lesson markdown) from a lesson answer that may begin with <quotes>…</quotes>."""
-    match = _QUOTES.match(text)
-    if not match:
-        return [], text
-    quotes = [line.strip().strip('"“”').strip() for line in match.group(1).splitlines()]
-    return [q for q in quotes if q], text[match.end() :]
-
-
-class _LessonText:
-    """Forwards streamed lesson text to the preview, holding back a leading <quotes> block."""
-
-    def __init__(self, sink: TextSink) -> None:
-        self._sink = sink
-        self._buffer = ""
-        self._state = "start"  # start → quotes → body
-        self.emitted = False
-
-    def feed(self, delta: str) -> None:
-        if self._state == "body":
-            self._emit(delta)
-            return
-        self._buffer += delta
-        if self._state == "start":
-            head = self._buffer.lstrip()
-            if head.startswith(_OPEN):
-                self._state = "quotes"
-            elif _OPEN.startswith(head):
-                return  # could still become "<quotes>"
-            else:
-                self._state = "body"
-                self._flush(self._buffer)
-                return
-        end = self._buffer.find("</quotes>")
-        if end >= 0:
-            self._state = "body"
-            self._flush(self._buffer[end + len("</quotes>") :].lstrip())
-
-    def restart(self) -> None:
-        """A new attempt begins: tell the preview if it already showed text from the failed one."""
-        if self.emitted:
-            self._sink(TEXT_RESTART)
-        self._buffer, self._state, self.emitted = "", "start", False
-
-    def _flush(self, text: str) -> None:
-        self._buffer = ""
-        if text:
-            self._emit(text)
-
-    def _emit(self, text: str) -> None:
-        self.emitted = True
-        self._sink(text)
-
-
-def _sections(markdown: str) -> list[tuple[str, list[str]]]:
-    sections: list[tuple[str, list[str]]] = []
-    for line in markdown.splitlines():
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), []))
-        elif sections:
-            sections[-1][1].append(line)
-    return sections
-
-
-def _key_points(markdown: str) -> list[str]:
-    """Bullets of the "Key points" section: found by name, else by position (second to last),
-    because headings are written in the course language."""
-    sections = _sections(markdown)
-    named = [body for title, body in sections if re.search(r"key\s*points|summary", title, re.I)]
-    body = named[0] if named else sections[-2][1] if len(sections) >= 2 else []
-    points = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip() for line in body if re.match(r"^\s*(?:[-*+]|\d+[.)])\s+", line)]
-    return [p for p in points if p][:8]
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _sources_for(quotes: list[str], chunks: list[Chunk]) -> list[str]:
-    """Files that contain at least one of the lesson's quotes (unverifiable quotes name none)."""
-    found: list[str] = []
-    for chunk in chunks:
-        text = _normal(chunk.text)
-        if chunk.source not in found and any(len(q) > 8 and _normal(q) in text for q in quotes):
-            found.append(chunk.source)
-    return found
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,28 +86,12 @@ def _sources_for(quotes: list[str], chunks: list[Chunk]) -> list[str]:
 
 def _retirement_date(model: str) -> str | None:
     """The SDK's own table of deprecated models (the SDK would only warn on stderr)."""
-    sdk()  # first import under the lock: a half-imported package raises KeyError/AttributeError
+    sdk()  # the first import of the SDK happens under its lock (another thread may be listing models)
     try:
-        sdk()  # the first import of the SDK happens under its lock, never here beside another thread's
         from anthropic.resources.messages import DEPRECATED_MODELS
     except ImportError:
         return None
     return DEPRECATED_MODELS.get(model)
-
-
-def _env_seconds(name: str, default: float) -> float:
-    """A positive number of seconds from the environment, else `default`."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        log.warning("%s=%r is not a positive number of seconds; using %s.", name, text[:40], default)
-        return default
-    return value
 
 
 def _make_client(api_key: str, base_url: str | None, timeout: float) -> AsyncAnthropic:
@@ -253,7 +102,7 @@ def _make_client(api_key: str, base_url: str | None, timeout: float) -> AsyncAnt
         api_key=api_key,
         base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
         max_retries=0,
-        timeout=httpx2.Timeout(timeout, connect=_env_seconds("COURSEGEN_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)),
+        timeout=httpx2.Timeout(timeout, connect=env_seconds("COURSEGEN_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)),
     )
 
 
@@ -272,7 +121,7 @@ class _UsageCounter:
                 self.counts[name] = int(value)
 
 
-class ClaudeGenerator:
+class ClaudeGenerator(ModelParts):
     """`Generator` backed by Claude. Build one per job: `ClaudeGenerator(request)`."""
 
     name = "claude"
@@ -288,109 +137,42 @@ class ClaudeGenerator:
         max_attempts: int = MAX_ATTEMPTS,
         retry_base_s: float | None = None,
         retry_cap_s: float = RETRY_CAP_S,
+        cache_control: dict[str, str] | None = None,
     ) -> None:
         self.model: str | None = request.model
+        self._cache = cache_control or CACHE
         key = api_key or secrets.get_api_key()
         self._api_key = secrets.Secret(key) if key else None
         self._base_url = base_url
         self._limiter = limiter or ratelimit.limiter()
-        self._max_attempts = max(1, max_attempts)
-        self._retry_base_s = _env_seconds("COURSEGEN_RETRY_BASE_S", RETRY_BASE_S) if retry_base_s is None else retry_base_s
-        self._retry_cap_s = retry_cap_s
+        self._retrier = Retrier(
+            lambda exc: classify(exc, str(self.model)), self._limiter, max_attempts=max_attempts, base_s=retry_base_s, cap_s=retry_cap_s
+        )
+        self._prompts = CoursePrompts(MATERIAL_BUDGET_CHARS, SELECTED_CHARS)
         self._client: AsyncAnthropic | None = None
         self._usage = Usage()
         self._noted = False
+        self._cache_checked = False
 
     def __repr__(self) -> str:
         return f"ClaudeGenerator(model={self.model!r})"
 
     # -- Generator protocol ----------------------------------------------------------------------
 
-    async def outline(self, ctx: GenerationContext) -> Outline:
-        self._notes(ctx)
-        request = ctx.request
-        grounded = not ctx.material.is_empty
-        prefix = self._documents_turn(ctx, self._chunks_for(ctx, request.topic))
-        answer = await self._structured(
-            ctx, OUTLINE_TOOL, "outline", self._system(ctx, None), prefix, with_instruction(outline_task(request, grounded), ctx.instruction),
-            lambda a: outline_problems(a.outline, request),
-        )
-        gaps = [short(gap, 80) for gap in answer.coverage_gaps if gap.strip()][:3]
-        if grounded and gaps:
-            ctx.on_note(f"Your material does not cover everything the course needs (for example: {'; '.join(gaps)}).")
-        return answer.outline
-
     async def lesson(self, ctx: GenerationContext, module: ModulePlan, plan: LessonPlan, on_text: TextSink) -> Lesson:
         self._notes(ctx)
-        outline = self._outline(ctx)
-        grounded = not ctx.material.is_empty
-        query = " ".join([module.title, plan.title, plan.summary, objective_list(outline, plan.objective_ids)])
-        chunks = self._chunks_for(ctx, query)
-        content = [*self._documents_turn(ctx, chunks), {"type": "text", "text": with_instruction(lesson_task(outline, module, plan, grounded), ctx.instruction)}]
-        params = self._params("lesson", self._system(ctx, outline), [{"role": "user", "content": content}])
-        text = _LessonText(on_text)
-        for attempt in (1, 2):
+        parts = self._prompts.lesson(ctx, module, plan)
+        params = self.part_params(parts)
+        await self._check_cache_once(ctx, params["system"])
+        text = LessonText(on_text)
+
+        async def answer() -> str:
             message = await self._call(ctx, params, f"lesson {plan.id}", text, kind="lesson")
-            raw = "".join(block.text for block in message.content if block.type == "text")
-            quotes, markdown = split_quotes(raw)
             if message.stop_reason == "max_tokens":
                 log.warning("lesson %s reached the length limit and may end abruptly", plan.id)
-            if markdown.strip():
-                break
-            if attempt == 2:
-                raise CourseGenError(ErrorKind.INVALID_OUTPUT, f"Claude returned an empty lesson for “{plan.title}” twice; Resume the job to try again.")
-            text.restart()
-        return Lesson(
-            id=plan.id,
-            module_id=module.id,
-            title=plan.title,
-            markdown=markdown.strip(),
-            key_points=_key_points(markdown),
-            objectives_covered=list(plan.objective_ids),
-            sources=_sources_for(quotes, chunks),
-        )
+            return "".join(block.text for block in message.content if block.type == "text")
 
-    async def quiz(self, ctx: GenerationContext, module: ModulePlan, lessons: list[Lesson]) -> Quiz:
-        self._notes(ctx)
-        outline = self._outline(ctx)
-        query = " ".join([module.title, *(lesson.title for lesson in module.lessons)])
-        prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": lessons_block(lessons)}]
-        count = ctx.request.questions_per_quiz
-        answer = await self._structured(
-            ctx, QUIZ_TOOL, f"the quiz for “{module.title}”", self._system(ctx, outline), prefix, with_instruction(quiz_task(ctx.request, outline, module), ctx.instruction),
-            lambda a: question_problems(a.quiz.questions, count, outline),
-        )
-        quiz = answer.quiz
-        questions = [q.model_copy(update={"id": f"{module.id}-q{i}"}) for i, q in enumerate(quiz.questions[:count], 1)]
-        return quiz.model_copy(update={"module_id": module.id, "questions": questions})
-
-    async def exam(self, ctx: GenerationContext, lessons: list[Lesson]) -> Exam:
-        self._notes(ctx)
-        outline = self._outline(ctx)
-        query = " ".join([outline.title, *(o.text for o in outline.objectives)])
-        prefix = [*self._documents_turn(ctx, self._chunks_for(ctx, query)), {"type": "text", "text": course_summary(lessons)}]
-        count = ctx.request.exam_questions
-        answer = await self._structured(
-            ctx, EXAM_TOOL, "the practice exam", self._system(ctx, outline), prefix, with_instruction(exam_task(ctx.request, outline), ctx.instruction),
-            lambda a: question_problems(a.exam.questions, count, outline),
-        )
-        questions = [q.model_copy(update={"id": f"exam-q{i}"}) for i, q in enumerate(answer.exam.questions[:count], 1)]
-        return answer.exam.model_copy(update={"questions": questions})
-
-    async def flashcards(self, ctx: GenerationContext, lessons: list[Lesson]) -> FlashcardDeck:
-        self._notes(ctx)
-        outline = self._outline(ctx)
-        prefix = [{"type": "text", "text": course_summary(lessons)}]
-        module_ids = {m.id for m in outline.modules}
-        answer = await self._structured(
-            ctx, FLASHCARDS_TOOL, "the flashcards", self._system(ctx, outline), prefix, with_instruction(flashcards_task(ctx.request), ctx.instruction),
-            lambda a: [] if a.cards else ["cards: write at least one flashcard."],
-        )
-        cards = [c if c.module_id in module_ids else c.model_copy(update={"module_id": None}) for c in answer.cards]
-        return FlashcardDeck(cards=cards)
-
-    def usage(self) -> Usage:
-        return self._usage
+        return await self._lesson_from(module, plan, parts, text, "Claude", answer)
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -399,16 +181,13 @@ class ClaudeGenerator:
 
     # -- prompt assembly -------------------------------------------------------------------------
 
-    def _large(self, ctx: GenerationContext) -> bool:
-        return ctx.material.char_count > MATERIAL_BUDGET_CHARS
-
     def _notes(self, ctx: GenerationContext) -> None:
         """One-time notes for the job log: large material, unknown price, a model being retired."""
         if self._noted:
             return
         self._noted = True
         model = short(ctx.request.model, 60)
-        if self._large(ctx):
+        if self._prompts.large(ctx):
             ctx.on_note(LARGE_MATERIAL_NOTE)
         if not pricing.price_for(ctx.request.model)[1]:
             ctx.on_note(f"Prices for the model '{model}' are not known; costs are estimated at Claude Sonnet prices.")
@@ -416,111 +195,65 @@ class ClaudeGenerator:
         if retires:
             ctx.on_note(f"The model '{model}' is deprecated and stops working on {retires}; choose a newer model in Settings.")
 
-    def _outline(self, ctx: GenerationContext) -> Outline:
-        if ctx.outline is None:
-            raise CourseGenError(ErrorKind.INTERNAL, "The outline is missing, so this part cannot be written; Resume the job.")
-        return ctx.outline
+    async def _check_cache_once(self, ctx: GenerationContext, system: list[dict[str, Any]]) -> None:
+        """Before the first lesson: say in the job log when the shared lesson prefix is too short to cache."""
+        if self._cache_checked:
+            return
+        self._cache_checked = True
+        note = await check_prefix(self._ensure_client(), str(self.model), system)
+        if note:
+            ctx.on_note(note)
 
-    def _system(self, ctx: GenerationContext, outline: Outline | None) -> list[dict[str, Any]]:
-        """Rules → documents → outline, all byte-stable for the job, with cache breakpoints."""
-        blocks: list[dict[str, Any]] = [{"type": "text", "text": rules(ctx.request, not ctx.material.is_empty)}]
-        if not ctx.material.is_empty and not self._large(ctx):
-            blocks.append({"type": "text", "text": documents(list(ctx.material.chunks)), "cache_control": CACHE})
-        if outline is not None:
-            blocks.append({"type": "text", "text": outline_text(outline)})
-        blocks[-1] = {**blocks[-1], "cache_control": CACHE}
+    def _system(self, parts: PromptParts) -> list[dict[str, Any]]:
+        """The byte-stable system blocks with cache breakpoints after the documents and at the end."""
+        blocks: list[dict[str, Any]] = [
+            {"type": "text", "text": block.text, **({"cache_control": self._cache} if block.cache else {})} for block in parts.system
+        ]
+        blocks[-1] = {**blocks[-1], "cache_control": self._cache}
         return blocks
 
-    def _chunks_for(self, ctx: GenerationContext, query: str) -> list[Chunk]:
-        """All of the material when it fits, else the passages most relevant to `query`."""
-        if not self._large(ctx):
-            return list(ctx.material.chunks)
-        return ctx.material.select(query, SELECTED_CHARS)
+    def part_params(self, parts: PromptParts, tool: Tool | None = None) -> dict[str, Any]:
+        """The Messages API params of one part: a lesson, or a forced call of `tool` (streamed
+        here, or sent in a Message Batch by core.batch)."""
+        if tool is None:
+            return self._params("lesson", parts)
+        return self._params(tool.name.removeprefix("write_"), parts, tools=list(tool_params()), tool_choice={"type": "tool", "name": tool.name})
 
-    def _documents_turn(self, ctx: GenerationContext, chunks: list[Chunk]) -> list[dict[str, Any]]:
-        """User-turn documents for large material (the chosen passages); none when they are cached in the system prompt."""
-        if not self._large(ctx):
-            return []
-        return [{"type": "text", "text": documents(chunks)}]
-
-    def _params(self, kind: str, system: list[dict[str, Any]], messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        return {"model": self.model, "max_tokens": MAX_TOKENS[kind], "system": system, "messages": messages, **extra}
+    def _params(self, kind: str, parts: PromptParts, messages: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+        if messages is None:
+            content = [{"type": "text", "text": text} for text in [*parts.prefix, parts.task]]
+            messages = [{"role": "user", "content": content}]
+        return {"model": self.model, "max_tokens": MAX_TOKENS[kind], "system": self._system(parts), "messages": messages, **extra}
 
     # -- structured answers --------------------------------------------------------------------
 
-    async def _structured(
-        self,
-        ctx: GenerationContext,
-        tool: Tool,
-        what: str,
-        system: list[dict[str, Any]],
-        prefix: list[dict[str, Any]],
-        task: str,
-        problems_of: Callable[[Any], list[str]],
-    ) -> Any:
-        """Ask for a forced tool call; send problems back once; a second failure is INVALID_OUTPUT."""
-        kind = tool.name.removeprefix("write_")
-        messages: list[dict[str, Any]] = [{"role": "user", "content": [*prefix, {"type": "text", "text": task}]}]
-        for attempt in (1, 2):
-            params = self._params(kind, system, messages, tools=list(tool_params()), tool_choice={"type": "tool", "name": tool.name})
-            message = await self._call(ctx, params, what, kind=kind)
+    async def _structured(self, ctx: GenerationContext, tool: Tool, what: str, parts: PromptParts, judge: Callable[[Any, bool], Verdict[T]]) -> T:
+        """A forced tool call, judged by `tolerance`; problems go back once as an error tool_result."""
+        conversation = self.part_params(parts, tool)
+
+        async def ask() -> Answer:
+            message = await self._call(ctx, conversation, what, kind=tool.name.removeprefix("write_"))
             block = next((b for b in message.content if b.type == "tool_use" and b.name == tool.name), None)
-            problems: list[str]
-            answer = None
             if block is None:
-                problems = [f"No {tool.name} call was made."]
-            elif message.stop_reason == "max_tokens":
-                problems = ["The answer was cut off at the length limit; keep explanations shorter so the whole answer fits."]
-            else:
-                try:
-                    answer = tool.answer.model_validate(block.input)
-                    problems = problems_of(answer)
-                except ValidationError as exc:
-                    problems = describe_errors(exc)
-            if not problems:
-                return answer
-            log.warning("%s failed validation (attempt %d): %s", what, attempt, "; ".join(problems)[:500])
-            if attempt == 2:
-                break
-            messages = messages + repair_turns(tool, block, problems)
-        raise CourseGenError(ErrorKind.INVALID_OUTPUT, f"Claude wrote {what} in a form that could not be used, twice; Resume the job to try again.")
+                return Answer(problems=[f"No {tool.name} call was made."])
+            if message.stop_reason == "max_tokens":
+                return Answer(reply=block, problems=["The answer was cut off at the length limit; keep explanations shorter so the whole answer fits."])
+            return Answer(raw=block.input, reply=block)
+
+        def repair(answer: Answer, problems: list[str]) -> None:
+            conversation["messages"] = conversation["messages"] + repair_turns(tool, answer.reply, problems)
+
+        return await settle(ctx, author="Claude", what=what, ask=ask, judge=judge, repair=repair)
 
     # -- one request, with retries ---------------------------------------------------------------
 
-    async def _call(self, ctx: GenerationContext, params: dict[str, Any], what: str, text: _LessonText | None = None, *, kind: str = "other") -> Message:
-        attempt = 0
-        while True:
-            ctx.cancel.raise_if_cancelled()
-            try:
-                return await self._stream_once(params, text, lambda usage: ctx.on_usage(kind, usage))
-            except Exception as exc:
-                failure = classify(exc, str(self.model))
-                if failure is None:
-                    raise
-                if not failure.retryable:
-                    log.warning("%s failed: %s", what, failure.error.message)
-                    raise failure.error from None
-                attempt += 1
-                if attempt >= self._max_attempts:
-                    log.warning("%s failed after %d attempts: %s", what, attempt, failure.reason)
-                    raise failure.error from None
-                delay = self._delay(attempt, failure.retry_after)
-                log.info("%s: %s; retry %d in %.1f s", what, failure.reason, attempt, delay)
-                if failure.retry_after is not None:
-                    self._limiter.hold_off(delay)
-                ctx.on_retry(attempt, delay, failure.reason)
-                if text is not None:
-                    text.restart()
-                await asyncio.sleep(delay)
+    async def _call(self, ctx: GenerationContext, params: dict[str, Any], what: str, text: LessonText | None = None, *, kind: str = "other") -> Message:
+        """One request with retries; each attempt's usage is reported as `kind` (for `core.plan`)."""
+        return await self._retrier.call(
+            ctx, what, lambda: self._stream_once(params, text, lambda usage: ctx.on_usage(kind, usage)), text.restart if text is not None else None
+        )
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        """`retry-after` when the API gives one, else exponential backoff with jitter; capped."""
-        if retry_after is not None:
-            return min(self._retry_cap_s, retry_after + random.uniform(0, 0.1 * self._retry_base_s))
-        backoff = min(self._retry_cap_s, self._retry_base_s * 2 ** (attempt - 1))
-        return backoff * random.uniform(0.5, 1.0)
-
-    async def _stream_once(self, params: dict[str, Any], text: _LessonText | None, on_usage: Callable[[Usage], None] = lambda usage: None) -> Message:
+    async def _stream_once(self, params: dict[str, Any], text: LessonText | None, on_usage: Callable[[Usage], None] = lambda usage: None) -> Message:
         client = self._ensure_client()
         counter = _UsageCounter()
         final: Message | None = None
@@ -549,7 +282,7 @@ class ClaudeGenerator:
         if self._client is None:
             if not self._api_key:
                 raise CourseGenError(ErrorKind.AUTH, NO_KEY_MESSAGE, resumable=True)
-            self._client = _make_client(self._api_key.reveal(), self._base_url, _env_seconds("COURSEGEN_READ_TIMEOUT", READ_TIMEOUT_S))
+            self._client = _make_client(self._api_key.reveal(), self._base_url, env_seconds("COURSEGEN_READ_TIMEOUT", READ_TIMEOUT_S))
         return self._client
 
     def _account(self, counter: _UsageCounter) -> Usage | None:
@@ -609,5 +342,5 @@ async def check_key(api_key: str | None, base_url: str | None = None) -> str:
         await client.close()
 
 
-__all__ = ["ClaudeGenerator", "check_key", "list_models", "split_quotes"]
+__all__ = ["LARGE_MATERIAL_NOTE", "ClaudeGenerator", "check_key", "list_models", "split_quotes"]
 

@@ -2,72 +2,19 @@
 
 from __future__ import annotations
 
-import email.utils
 import re
-import time
-from dataclasses import dataclass
-from typing import Any
 
-from coursegen_desktop.core import secrets
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
 from coursegen_desktop.core.generators.claude_sdk import sdk
+from coursegen_desktop.core.generators.retry import Failure, network_reason, retry_after_seconds, short
 
 AUTH_MESSAGE = "The API key was rejected; check it in Settings (or ANTHROPIC_API_KEY) and try again."
 NO_KEY_MESSAGE = "No Anthropic API key is set; add one in Settings (or set ANTHROPIC_API_KEY), then Resume."
 NETWORK_MESSAGE = "Network unavailable — Resume when you are back online."
 
 
-
 class StreamCut(Exception):
     """The stream ended without `message_stop` (a proxy or the network dropped it)."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    retryable: bool
-    reason: str  # for Retrying events: "Rate limited by the API", …
-    error: CourseGenError  # raised at once when not retryable, or when the retry budget is spent
-    retry_after: float | None = None
-
-
-def short(text: str, limit: int = 160) -> str:
-    text = " ".join(secrets.redact(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    try:
-        if headers.get("retry-after-ms"):
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if value:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                when = email.utils.parsedate_to_datetime(value)
-                return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, AttributeError):
-        pass
-    return None
-
-
-def network_reason(exc: BaseException) -> str:
-    """A plain phrase for why a connection failed, from the exception chain."""
-    text = ""
-    current: BaseException | None = exc
-    while current is not None:
-        text += f" {type(current).__name__} {current}"
-        current = current.__cause__ or current.__context__
-    text = text.lower()
-    if "timeout" in text or "timed out" in text:
-        return "the request timed out"
-    if "refused" in text:
-        return "the connection was refused"
-    if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "resolve" in text:
-        return "the server name could not be found"
-    if "certificate" in text or "ssl" in text:
-        return "the secure connection could not be set up"
-    return "the connection failed"
 
 
 _UNKNOWN_MODEL = re.compile(r"\bmodel\b.{0,80}\b(not found|does not exist|invalid|unknown|not available)|\b(invalid|unknown) model\b", re.I)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
+from coursegen_desktop.core.generators.strict_schema import strict_schema
 from coursegen_desktop.core.material import Chunk
 from coursegen_desktop.core.models import (
     CourseRequest,
@@ -68,28 +69,11 @@ TOOLS = (OUTLINE_TOOL, QUIZ_TOOL, EXAM_TOOL, FLASHCARDS_TOOL)
 
 @cache
 def tool_params() -> tuple[dict[str, Any], ...]:
-    """The same four tool definitions, byte for byte, on every structured call (cache prefix)."""
+    """The same four strict tool definitions, byte for byte, on every structured call (cache prefix)."""
     return tuple(
-        {"name": tool.name, "description": tool.description, "input_schema": _inline_schema(tool.answer.model_json_schema())}
+        {"name": tool.name, "description": tool.description, "input_schema": strict_schema(tool.answer.model_json_schema()), "strict": True}
         for tool in TOOLS
     )
-
-
-def _inline_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Resolve `$ref`s into one self-contained schema and drop pydantic's titles (noise tokens)."""
-    defs = schema.get("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                target = defs[node["$ref"].rsplit("/", 1)[-1]]
-                return walk({**target, **{k: v for k, v in node.items() if k != "$ref"}})
-            return {k: walk(v) for k, v in node.items() if k != "$defs" and not (k == "title" and isinstance(v, str))}
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(schema)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,43 +290,7 @@ def flashcards_task(request: CourseRequest) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Checks beyond the models' own validators, phrased for Claude to fix
-
-
-def describe_errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()[:15]]
-
-
-def outline_problems(outline: Outline, request: CourseRequest) -> list[str]:
-    problems = []
-    if len(outline.modules) != request.modules:
-        problems.append(f"modules: plan exactly {request.modules} modules, not {len(outline.modules)}.")
-    for module in outline.modules:
-        if len(module.lessons) != request.lessons_per_module:
-            problems.append(f"module {module.id}: give it exactly {request.lessons_per_module} lessons, not {len(module.lessons)}.")
-    ids = [o.id for o in outline.objectives]
-    if not ids:
-        problems.append("objectives: write at least one objective per module.")
-    if len(set(ids)) != len(ids):
-        problems.append("objectives: every objective needs its own id.")
-    if len({m.id for m in outline.modules}) != len(outline.modules):
-        problems.append("modules: every module needs its own id.")
-    for _, lesson in outline.lesson_plans():
-        unknown = [i for i in lesson.objective_ids if i not in ids]
-        if unknown:
-            problems.append(f"lesson {lesson.id}: objective ids {', '.join(unknown)} are not in objectives.")
-    return problems
-
-
-def question_problems(questions: list[Any], count: int, outline: Outline) -> list[str]:
-    problems = []
-    if len(questions) < count:
-        problems.append(f"questions: write exactly {count}, not {len(questions)}.")
-    ids = {o.id for o in outline.objectives}
-    for index, question in enumerate(questions):
-        if question.objective_id is not None and question.objective_id not in ids:
-            problems.append(f"questions.{index}.objective_id: '{question.objective_id}' is not an objective id; use one of {', '.join(sorted(ids))}.")
-    return problems
+# The repair turn
 
 
 def repair_turns(tool: Tool, block: Any, problems: list[str]) -> list[dict[str, Any]]:

@@ -1,0 +1,264 @@
+"""File → Bulk courses…: many topics at once with Message Batches (half price, results within
+24 hours, usually within an hour), and the poller that advances them while the app runs.
+
+The dialog takes topics one a line (or opens a .txt / .csv list: topic, level, modules, lessons,
+material), shows the plan and its cost at batch prices, and submits. Each topic becomes an
+ordinary job in the history with status *Batched*; `BatchPoller` asks the job engine to advance
+them every few minutes (the engine runs `core.batch`, which needs the SDK) and refreshes those
+rows. Nothing here touches the network, files or SQL on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coursegen_desktop.core.errors import CourseGenError
+from coursegen_desktop.core.models import JobRecord
+from coursegen_desktop.core.store import Store
+from coursegen_desktop.gui import tasks
+
+if TYPE_CHECKING:
+    from coursegen_desktop.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
+
+POLL_INTERVAL_S = 180.0  # COURSEGEN_BATCH_POLL_S changes it
+
+
+def _poll_interval_ms() -> int:
+    try:
+        seconds = float(os.environ.get("COURSEGEN_BATCH_POLL_S", "") or POLL_INTERVAL_S)
+    except ValueError:
+        seconds = POLL_INTERVAL_S
+    return max(50, int(seconds * 1000))
+
+
+# -- work for the background pool ------------------------------------------------------------------
+
+
+def read_plan(text: str, path: str, defaults: dict[str, object]) -> tuple[list, str]:  # noqa: ANN001 - (requests, sentence)
+    """The requests of a typed list (or of a .csv / .txt file) and the plan's one-line summary."""
+    from coursegen_desktop.core.batch_plan import estimate, parse_topics, read_topics
+
+    requests = read_topics(Path(path), defaults) if path else parse_topics(text, defaults)
+    return requests, f"{len(requests)} course(s): {estimate(requests).describe()}."
+
+
+def read_records(store: Store, job_ids: list[str]) -> list[JobRecord]:
+    """The jobs' fresh rows (on the background pool)."""
+    return [store.get_job(job_id) for job_id in job_ids]
+
+
+# -- the dialog ---------------------------------------------------------------------------------------
+
+
+class BulkCoursesDialog(QDialog):
+    """Topics in, batched jobs out.
+
+    Signals:
+        submitted(object): the list of `JobRecord`s of the new batched jobs.
+    """
+
+    submitted = Signal(object)
+
+    def __init__(self, store: Store, model: str, ask_engine: AskEngine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ask_engine = ask_engine
+        self.setObjectName("BulkCoursesDialog")
+        self.setWindowTitle("Bulk courses — CourseGen")
+        self._store, self._model, self._path = store, model, ""
+        self._requests: list = []
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "One course per topic, written by Claude in Message Batches: half the price, ready within 24 hours "
+            "(usually within an hour). Type one topic a line, or open a .txt or .csv list (columns: topic, level, modules, lessons, material)."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.topicsEdit = QPlainTextEdit()
+        self.topicsEdit.setObjectName("topicsEdit")
+        self.topicsEdit.setPlaceholderText("Photosynthesis\nThe water cycle\nPlate tectonics")
+        self.topicsEdit.textChanged.connect(self._typed)
+        layout.addWidget(self.topicsEdit, 1)
+        row = QHBoxLayout()
+        open_button = QPushButton("Open list…")
+        open_button.clicked.connect(self._open_list)
+        row.addWidget(open_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        form = QFormLayout()
+        self.modulesSpin = QSpinBox()
+        self.modulesSpin.setRange(1, 12)
+        self.modulesSpin.setValue(3)
+        self.lessonsSpin = QSpinBox()
+        self.lessonsSpin.setRange(1, 8)
+        self.lessonsSpin.setValue(3)
+        for spin in (self.modulesSpin, self.lessonsSpin):
+            spin.valueChanged.connect(self._schedule_plan)
+        form.addRow("Modules (unless the list says):", self.modulesSpin)
+        form.addRow("Lessons per module:", self.lessonsSpin)
+        layout.addLayout(form)
+        self.planLabel = QLabel("Add topics to see the plan and its cost.")
+        self.planLabel.setObjectName("planLabel")
+        self.planLabel.setWordWrap(True)
+        layout.addWidget(self.planLabel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.submitButton = buttons.addButton("Submit", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.submitButton.setObjectName("submitBulkButton")
+        self.submitButton.setEnabled(False)
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._plan_timer = QTimer(self, singleShot=True, interval=300)
+        self._plan_timer.timeout.connect(self._plan)
+        self.resize(560, 480)
+
+    def _defaults(self) -> dict[str, object]:
+        return {"model": self._model, "modules": self.modulesSpin.value(), "lessons_per_module": self.lessonsSpin.value()}
+
+    def _typed(self) -> None:
+        self._path = ""
+        self._schedule_plan()
+
+    def _open_list(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open a topic list", str(Path.home()), "Topic lists (*.txt *.csv)")
+        if name:
+            self.open_list(Path(name))
+
+    def open_list(self, path: Path) -> None:
+        self.topicsEdit.blockSignals(True)
+        self.topicsEdit.setPlainText(f"(topics from {path.name})")
+        self.topicsEdit.blockSignals(False)
+        self._path = str(path)
+        self._schedule_plan()
+
+    def _schedule_plan(self) -> None:
+        self.submitButton.setEnabled(False)
+        self._plan_timer.start()
+
+    def _plan(self) -> None:
+        text = self.topicsEdit.toPlainText()
+        if not self._path and not text.strip():
+            self.planLabel.setText("Add topics to see the plan and its cost.")
+            return
+        tasks.run_in_background(read_plan, text, self._path, self._defaults(), on_done=self._planned, on_error=self._failed, owner=self)
+
+    def _planned(self, result: tuple[list, str]) -> None:
+        self._requests, sentence = result
+        self.planLabel.setText(sentence)
+        self.submitButton.setEnabled(bool(self._requests))
+
+    def _failed(self, error: Exception) -> None:
+        if not isinstance(error, CourseGenError):
+            log.error("bulk courses failed", exc_info=error)
+        self.planLabel.setText(error.message if isinstance(error, CourseGenError) else "That did not work; details are in the log.")
+        self.submitButton.setEnabled(False)
+
+    def _submit(self) -> None:
+        self.submitButton.setEnabled(False)
+        self.planLabel.setText("Submitting…")
+        self._ask_engine("batch_submit", self._submitted, requests=[request.model_dump(mode="json") for request in self._requests])
+
+    def _submitted(self, reply: dict[str, Any]) -> None:
+        if not reply.get("ok"):
+            self._failed(CourseGenError(str(reply.get("kind") or "internal"), str(reply.get("error"))))
+            return
+        tasks.run_in_background(read_records, self._store, list(reply.get("job_ids") or []), on_done=self._done, on_error=self._failed, owner=self)
+
+    def _done(self, records: list[JobRecord]) -> None:
+        self.submitted.emit(records)
+        self.accept()
+
+
+class BatchPoller(QObject):
+    """Polls the bulk-course batches every few minutes while the app runs.
+
+    Signals:
+        records_changed(object): fresh `JobRecord`s of the batched jobs after a poll.
+    """
+
+    records_changed = Signal(object)
+
+    def __init__(self, store: Store, ask_engine: AskEngine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._store, self._ask_engine = store, ask_engine
+        self._busy = False
+        self._timer = QTimer(self, interval=_poll_interval_ms())
+        self._timer.timeout.connect(self.poll_now)
+        self._timer.start()
+
+    def poll_now(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._ask_engine("batch_poll", self._advanced)
+
+    def _advanced(self, reply: dict[str, Any]) -> None:
+        if not reply.get("ok"):
+            self._busy = False  # offline or no key: the next tick tries again
+            log.info("polling the batches failed: %s", reply.get("error"))
+            return
+        tasks.run_in_background(read_records, self._store, list(reply.get("job_ids") or []), on_done=self._polled, on_error=self._failed, owner=self)
+
+    def _polled(self, records: list[JobRecord]) -> None:
+        self._busy = False
+        if records:
+            self.records_changed.emit(records)
+
+    def _failed(self, error: Exception) -> None:
+        self._busy = False  # offline or no key: the next tick tries again
+        log.info("polling the batches failed: %s", error.message if isinstance(error, CourseGenError) else type(error).__name__)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+# -- in the main window ----------------------------------------------------------------------------------
+
+
+def open_bulk_courses(window: MainWindow) -> None:
+    """File → Bulk courses…"""
+    if window.store is None:
+        return
+    if window.job_manager is None:
+        return
+    dialog = BulkCoursesDialog(window.store, window.settings.default_model, window.job_manager.call, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.submitted.connect(lambda records: show_records(window, records))
+    dialog.open()
+
+
+def start_batch_poller(window: MainWindow) -> BatchPoller:
+    """Once the history is open: poll now (batches may have ended while the app was closed), then every few minutes."""
+    assert window.store is not None and window.job_manager is not None
+    poller = BatchPoller(window.store, window.job_manager.call, window)
+    poller.records_changed.connect(lambda records: show_records(window, records))
+    poller.poll_now()
+    return poller
+
+
+def show_records(window: MainWindow, records: list[JobRecord]) -> None:
+    window.history_model.add_records(records)
+    for record in records:
+        window.history_model.update_record(record)
