@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from coursegen_desktop import __version__, cli_batch, cli_local, cli_study
+from coursegen_desktop import __version__, cli_batch, cli_engine, cli_local, cli_study
 from coursegen_desktop.cli_pipe import EXIT_BROKEN_PIPE, OutputGuard, is_broken_pipe, silence_stdio
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_steer.add_parsers(commands)
     cli_batch.add_parsers(commands)
+    cli_engine.add_parsers(commands)
     return parser
 
 
@@ -205,7 +206,8 @@ def cmd_resume(args: argparse.Namespace, store: Store) -> int:
         return fail(f"Job {job.id} is being written in Message Batches; `coursegen batch poll` advances it.", EXIT_USAGE)
     if job.request.generator == GeneratorKind.CLAUDE and not _api_key():
         return fail(NO_KEY_MESSAGE.split(", or give")[0] + " to resume this job.", EXIT_USAGE)
-    return _run_job(store, job.id, args.json)
+    in_engine = cli_engine.resume_in_engine(store, job.id, args.json)  # the app is open: its engine runs it
+    return _run_job(store, job.id, args.json) if in_engine is None else in_engine
 
 
 def _api_key() -> str | None:
@@ -269,6 +271,9 @@ def _report(record: JobRecord, as_json: bool) -> int:
     if record.status == JobStatus.CANCELLED:
         print(f"coursegen: Cancelled — finished parts kept; continue with `coursegen resume {record.id}`.", file=sys.stderr)
         return EXIT_CANCELLED
+    if record.status == JobStatus.PAUSED:
+        print(f"coursegen: Paused — finished parts kept; continue with `coursegen resume {record.id}`.", file=sys.stderr)
+        return EXIT_OK
     message = record.error_message or "The job failed."
     hint = f" (continue with `coursegen resume {record.id}`)" if record.resumable else ""
     print(f"coursegen: {message}{hint}", file=sys.stderr)
@@ -446,6 +451,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "export": cmd_export,
     **cli_study.COMMANDS,
     **cli_batch.COMMANDS,
+    **cli_engine.COMMANDS,
 }
 from coursegen_desktop.cli_steer import COMMANDS as _STEER_COMMANDS  # noqa: E402 - plan, outline, approve, regenerate, versions, restore
 

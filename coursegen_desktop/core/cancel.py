@@ -16,6 +16,7 @@ class CancelToken:
         self._lock = threading.Lock()
         self._callbacks: list[Callable[[], None]] = []
         self.interrupted = False  # stopped to be resumed later (app or engine shutting down), not cancelled
+        self._pause = threading.Event()
 
     def cancel(self, *, interrupt: bool = False) -> None:
         """Idempotent; runs the registered callbacks once, on the calling thread.
@@ -34,6 +35,14 @@ class CancelToken:
     @property
     def is_cancelled(self) -> bool:
         return self._event.is_set()
+
+    def pause(self) -> None:
+        """Ask the job to start nothing new; what is in flight finishes and is saved (it is paid for)."""
+        self._pause.set()
+
+    @property
+    def pause_requested(self) -> bool:
+        return self._pause.is_set()
 
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():

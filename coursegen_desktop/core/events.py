@@ -36,7 +36,7 @@ class Event(BaseModel):
 
     @property
     def is_terminal(self) -> bool:
-        return isinstance(self, (JobCompleted, JobFailed, JobCancelled, OutlineReady))
+        return isinstance(self, (JobCompleted, JobFailed, JobCancelled, JobPaused, OutlineReady))
 
 
 class JobQueued(Event):
@@ -118,6 +118,16 @@ class JobFailed(Event):
     usage: Usage = Field(default_factory=Usage)
 
 
+class JobPaused(Event):
+    """The user paused the job: the parts in flight were finished and saved, nothing new started.
+    Resume continues it (also after a restart)."""
+
+    type: Literal["JobPaused"] = "JobPaused"
+    message: str = "Paused — finished parts kept; Resume continues."
+    step: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+
+
 class JobCancelled(Event):
     type: Literal["JobCancelled"] = "JobCancelled"
     message: str = "Cancelled — finished parts kept."
@@ -147,7 +157,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobFailed,
     JobCancelled,
     OutlineReady,
+    JobPaused,
 )
-# Any one of the twelve, told apart by `type` when read back from JSON.
+# Any one of the thirteen, told apart by `type` when read back from JSON.
 AnyEvent = Annotated[Union[EVENT_TYPES], Field(discriminator="type")]  # type: ignore[valid-type]
 _ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -350,14 +350,15 @@ class JobStatus(StrEnum):
     # Stopped after the outline: the user edits and approves it (or asks for another one).
     AWAITING_REVIEW = "awaiting_review"
     BATCHED = "batched"  # a bulk course whose parts are being written in Message Batches (core.batch)
+    PAUSED = "paused"  # the user paused it: parts in flight were saved, Resume continues
 
     @property
     def is_finished(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED, JobStatus.AWAITING_REVIEW)
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED, JobStatus.AWAITING_REVIEW, JobStatus.PAUSED)
 
     @property
     def can_resume(self) -> bool:
-        return self in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+        return self in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED, JobStatus.PAUSED)
 
 
 class JobRecord(BaseModel):

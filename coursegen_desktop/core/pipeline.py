@@ -26,6 +26,7 @@ from coursegen_desktop.core.events import (
     JobCancelled,
     JobCompleted,
     JobFailed,
+    JobPaused,
     JobStarted,
     OutlineReady,
     Progress,
@@ -128,6 +129,10 @@ class ProgressTracker:
         self._record(Progress, percent=100.0, message="Course ready.", eta_s=0.0, tokens=self.tokens)
 
 
+class Paused(Exception):
+    """The user paused the job and what was in flight has been saved: end it as paused."""
+
+
 class AwaitingReview(Exception):
     """Control flow: the outline is written and the user asked to review it before lessons."""
 
@@ -219,6 +224,15 @@ class _Job:
         self.cancel.raise_if_cancelled()
         self.store.save_part(self.job.id, kind, key, part.model_dump_json())
 
+    @property
+    def pausing(self) -> bool:
+        return self.cancel.pause_requested
+
+    def stop_if_paused(self) -> None:
+        """Before a part that would start a new request: a paused job stops here."""
+        if self.cancel.pause_requested:
+            raise Paused()
+
     async def call(self, make: Callable[[], Awaitable[T]]) -> T:
         """Await a generator call; a model that fails validation is reported as invalid output."""
         try:
@@ -239,6 +253,7 @@ class _Job:
         )
         async with self.step("prepare"):
             self.ctx.material = await asyncio.to_thread(load_material, self.request.material)
+        self.stop_if_paused()
         async with self.step("outline", lambda: 0 if self.saved.outline else 1):
             outline = self.saved.outline or await self.call(lambda: self.generator.outline(self.ctx))
             if not self.saved.outline:
@@ -249,11 +264,15 @@ class _Job:
         self.total_lessons = len(outline.lesson_plans())
         quizzes = await self.lessons_and_quizzes(outline)
         lessons = [self.ctx.lessons[plan.id] for _, plan in outline.lesson_plans()]
+        if not self.saved.exam:
+            self.stop_if_paused()
         async with self.step("exam", lambda: int(self.saved.exam is None)):
             exam = self.saved.exam or await self.call(lambda: self.generator.exam(self.ctx, lessons))
             if not self.saved.exam:
                 self.save("exam", "exam", exam)
             self.progress.update(0.6, "Practice exam written", force=True)
+            if not self.saved.flashcards:
+                self.stop_if_paused()
             deck = self.saved.flashcards or await self.call(lambda: self.generator.flashcards(self.ctx, lessons))
             if not self.saved.flashcards:
                 self.save("flashcards", "deck", deck)
@@ -300,10 +319,12 @@ class _Job:
             for lesson in module.lessons:
                 if lesson.id in lesson_tasks:
                     await lesson_tasks[lesson.id]
-            if self.failure or any(lesson.id not in self.ctx.lessons for lesson in module.lessons):
+            if self.failure or self.pausing or any(lesson.id not in self.ctx.lessons for lesson in module.lessons):
                 return None
             lessons = [self.ctx.lessons[lesson.id] for lesson in module.lessons]
             async with limit:
+                if self.pausing:
+                    return None
                 quiz = await self.guarded(lambda: self.generator.quiz(self.ctx, module, lessons))
             if quiz is None:
                 return None
@@ -330,15 +351,19 @@ class _Job:
             for module in outline.modules:
                 quiz_tasks[module.id] = group.create_task(write_quiz(module))
             await asyncio.gather(*lesson_tasks.values())
-            if self.failure:
+            if self.failure or self.pausing:
                 await asyncio.gather(*quiz_tasks.values())  # quizzes already under way may still be saved
-                raise self.failure
+                if self.failure:
+                    raise self.failure
+                raise Paused()
             self.end_step(lessons_step, len(pending))
             quizzes_step = self.begin_step("quizzes")
             self.progress.update(self._quiz_fraction(outline, quiz_tasks), "Writing module quizzes…", force=True)
             await asyncio.gather(*quiz_tasks.values())
             if self.failure:
                 raise self.failure
+            if any(task.result() is None for task in quiz_tasks.values()):
+                raise Paused()  # a quiz was not started because the job is pausing
             self.end_step(quizzes_step, quizzes_written)
         return {module_id: task.result() for module_id, task in quiz_tasks.items()}  # type: ignore[misc]
 
@@ -364,7 +389,7 @@ class _Job:
         index = next(i for i, (_, p) in enumerate(self.ctx.outline.lesson_plans(), 1) if p.id == plan.id)  # type: ignore[union-attr]
         async with limit:
             self.cancel.raise_if_cancelled()
-            if self.failure:
+            if self.failure or self.pausing:
                 return None
             self.record(TopicStarted, lesson_id=plan.id, module_id=module.id, title=plan.title, index=index, total=self.total_lessons)
             self._lesson_chars[plan.id] = 0
@@ -476,8 +501,15 @@ async def _drive(job: _Job) -> None:
     except AwaitingReview as stop:
         _await_review(job, stop.outline)
         return
-    except BaseExceptionGroup as group:
-        _end_with_error(job, _first_interesting(group))
+    except Paused:
+        _end_paused(job)
+        return
+    except BaseExceptionGroup as group:  # a task group wraps what its body raised
+        first = _first_interesting(group)
+        if isinstance(first, Paused):
+            _end_paused(job)
+        else:
+            _end_with_error(job, first)
         return
     except Exception as exc:  # noqa: BLE001 - every failure must become a JobFailed event
         _end_with_error(job, exc)
@@ -489,6 +521,13 @@ async def _drive(job: _Job) -> None:
     job.store.finish_job(job.job.id, JobStatus.COMPLETED, usage=usage, course_title=course.title)
     record = job.store.get_job(job.job.id)
     job.record(JobCompleted, title=course.title, duration_s=round(record.run_seconds, 3), usage=usage)
+
+
+def _end_paused(job: _Job) -> None:
+    """Paused by the user: not running, not failed; Resume continues from the saved parts."""
+    usage = job.previous_usage + job.generator.usage()
+    job.store.finish_job(job.job.id, JobStatus.PAUSED, usage=usage, error_step=job.current_step, resumable=True)
+    job.record(JobPaused, step=job.current_step, usage=usage)
 
 
 def _await_review(job: _Job, outline: Outline) -> None:
@@ -524,7 +563,7 @@ def _first_interesting(group: BaseExceptionGroup) -> BaseException:
             leaves.append(exc)
 
     walk(group)
-    for kind in (Cancelled, asyncio.CancelledError, CourseGenError):
+    for kind in (Cancelled, asyncio.CancelledError, CourseGenError, Paused):
         for exc in leaves:
             if isinstance(exc, kind):
                 return exc

@@ -8,7 +8,7 @@ Engine → client, one object per line, either
     client queued a job) or `{"announce": "queue", "job_ids": [...]}` (the waiting order changed).
 
 Commands: `ping`, `submit` (job_id, request, max_running, queued_at), `resume` (job_id, max_running, queued_at), `attach` (job_id, after_seq),
-`cancel` (job_id), `stop` (mode "interrupt"|"cancel": every job), `configure` (max_running),
+`cancel` (job_id), `pause` (job_id: nothing new starts, what is in flight is saved), `stop` (mode "interrupt"|"cancel": every job), `configure` (max_running),
 `reorder` (job_ids: the waiting order), `run_next` (job_id), `jobs`, `watch`, `check_key` (key),
 `models`, `plan` (request: the estimate of calls, tokens, cost and time), `batch_submit` (requests:
 bulk courses in Message Batches), `batch_poll`, `shutdown`.
@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 MAX_LINE = 16 * 1024 * 1024  # a lesson with its text stays far below this
-COMMANDS = ("ping", "submit", "resume", "attach", "cancel", "stop", "configure", "reorder", "run_next", "jobs", "watch", "check_key", "models", "plan", "batch_submit", "batch_poll", "shutdown")
+COMMANDS = ("ping", "submit", "resume", "attach", "cancel", "pause", "stop", "configure", "reorder", "run_next", "jobs", "watch", "check_key", "models", "plan", "batch_submit", "batch_poll", "shutdown")
 
 
 def encode(message: dict[str, Any]) -> bytes:

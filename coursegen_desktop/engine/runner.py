@@ -19,7 +19,7 @@ from collections.abc import Callable
 from coursegen_desktop.core import pipeline
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import AlreadyRunning, BadInput, CourseGenError, ErrorKind
-from coursegen_desktop.core.events import AnyEvent, JobCancelled, JobQueued
+from coursegen_desktop.core.events import AnyEvent, JobCancelled, JobPaused, JobQueued
 from coursegen_desktop.core.generators.base import Generator
 from coursegen_desktop.core.models import CourseRequest, JobStatus
 from coursegen_desktop.core.store import Store
@@ -100,6 +100,18 @@ class JobRunner:
         else:
             token.cancel(interrupt=interrupt)
 
+    def pause(self, job_id: str) -> None:
+        """Start nothing new in this job; the parts in flight finish and are saved, then it ends
+        *paused*. A waiting job is paused at once."""
+        token = self._tokens.get(job_id)
+        if token is None:
+            raise BadInput("Only a running or waiting job can be paused.")
+        if job_id in self._queue:
+            self._queue.remove(job_id)
+            self._end_unstarted(job_id, JobStatus.PAUSED)
+        else:
+            token.pause()
+
     def stop_all(self, *, interrupt: bool) -> None:
         for job_id in list(self._queue) + list(self._threads):
             self.cancel(job_id, interrupt=interrupt)
@@ -161,8 +173,12 @@ class JobRunner:
         try:
             record = self.store.get_job(job_id)
             self.store.finish_job(job_id, status, usage=record.usage, error_message=message, resumable=True)
-            extra = {"message": message, "interrupted": True} if message else {}
-            self._record(JobCancelled(job_id=job_id, seq=self.store.last_seq(job_id) + 1, usage=record.usage, **extra))
+            seq = self.store.last_seq(job_id) + 1
+            if status == JobStatus.PAUSED:
+                self._record(JobPaused(job_id=job_id, seq=seq, usage=record.usage))
+            else:
+                extra = {"message": message, "interrupted": True} if message else {}
+                self._record(JobCancelled(job_id=job_id, seq=seq, usage=record.usage, **extra))
         except CourseGenError:
             log.warning("could not record the end of queued job %s", job_id)
         finally:

@@ -72,7 +72,7 @@ class EngineServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._commands: dict[str, Callable[[Connection, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]] = {
             "ping": self._ping, "submit": self._submit, "resume": self._resume, "attach": self._attach,
-            "cancel": self._cancel, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
+            "cancel": self._cancel, "pause": self._pause, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
             "watch": self._watch, "check_key": self._check_key, "models": self._models, "shutdown": self._shutdown,
             "reorder": self._reorder, "run_next": self._run_next, "plan": self._plan,
             "batch_submit": self._batch_submit, "batch_poll": self._batch_poll,
@@ -277,6 +277,11 @@ class EngineServer:
     def _cancel(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         self._jobs_runner.cancel(str(message.get("job_id") or ""), interrupt=bool(message.get("interrupt")))
         return {}
+
+    def _pause(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        job_id = self.store.resolve_id(str(message.get("job_id") or ""))
+        self._jobs_runner.pause(job_id)
+        return {"job_id": job_id}
 
     def _stop_jobs(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         self._jobs_runner.stop_all(interrupt=message.get("mode", "interrupt") == "interrupt")

@@ -23,6 +23,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    JobPaused,
     OutlineReady,
     Progress,
 )
@@ -48,6 +49,7 @@ STATUS_TEXT = {
     JobStatus.INTERRUPTED: "Interrupted",
     JobStatus.AWAITING_REVIEW: "Outline ready",
     JobStatus.BATCHED: "Batched",
+    JobStatus.PAUSED: "Paused",
 }
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -284,6 +286,10 @@ class HistoryModel(QAbstractTableModel):
         if event.interrupted:  # a closing app or a dead engine stopped it: Resume continues it
             return self._stopped(event.job_id, JobStatus.INTERRUPTED, event.usage) | {"error_message": event.message}
         return self._stopped(event.job_id, JobStatus.CANCELLED, event.usage) | {"error_message": None}
+
+    @handles(JobPaused)
+    def _on_paused(self, event: JobPaused) -> dict[str, object]:
+        return self._stopped(event.job_id, JobStatus.PAUSED, event.usage) | {"error_message": None}
 
     @handles(OutlineReady)
     def _on_outline_ready(self, event: OutlineReady) -> dict[str, object]:

@@ -36,7 +36,7 @@ DATE_SPANS: tuple[tuple[str, int | None], ...] = (
 
 class HistoryPanel(QWidget):
     """Signals:
-    open_requested(str), progress_requested(str), resume_requested(str), cancel_requested(str), run_next_requested(str),
+    open_requested(str), progress_requested(str), resume_requested(str), cancel_requested(str), run_next_requested(str), pause_requested(str),
     export_requested(str): the user asked for this on a job (by id).
     job_deleted(str): a job left the history.
     loaded(): the first page of the history (or of a new filter) is in the table.
@@ -52,6 +52,7 @@ class HistoryPanel(QWidget):
     resume_requested = Signal(str)
     cancel_requested = Signal(str)
     run_next_requested = Signal(str)
+    pause_requested = Signal(str)
     export_requested = Signal(str)
     job_deleted = Signal(str)
     loaded = Signal()
@@ -132,6 +133,7 @@ class HistoryPanel(QWidget):
         self.historyView.addAction(self.openAction)
         self.progressAction = action("Show &progress", lambda: self._for_selected(self.progress_requested.emit))
         self.resumeAction = action("&Resume", lambda: self._for_selected(self.resume_requested.emit))
+        self.pauseAction = action("&Pause", lambda: self._for_selected(self.pause_requested.emit))
         self.cancelAction = action("&Cancel", lambda: self._for_selected(self.cancel_requested.emit))
         self.runNextAction = action("Run &next", lambda: self._for_selected(self.run_next_requested.emit, single=True))
         self.deleteAction = action("&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
@@ -141,7 +143,7 @@ class HistoryPanel(QWidget):
 
     def job_actions(self) -> list[QAction | None]:
         """The actions for the window's Jobs menu, None where a separator goes."""
-        return [self.openAction, self.progressAction, self.resumeAction, self.cancelAction, self.runNextAction, None, self.exportAction, self.deleteAction]
+        return [self.openAction, self.progressAction, self.resumeAction, self.pauseAction, self.cancelAction, self.runNextAction, None, self.exportAction, self.deleteAction]
 
     def insert_above_table(self, widget: QWidget) -> None:
         """Show `widget` between the filters and the table (the queue of waiting jobs)."""
@@ -192,6 +194,7 @@ class HistoryPanel(QWidget):
         self.progressAction.setEnabled(bool(records))
         self.resumeAction.setEnabled(any(record.status.can_resume and not busy for record, busy in zip(records, active, strict=True)))
         self.cancelAction.setEnabled(any(active))
+        self.pauseAction.setEnabled(any(active))
         self.runNextAction.setEnabled(len(records) == 1 and self.is_waiting(records[0].id))
         self.deleteAction.setEnabled(bool(records) and not all(active))
         self.exportAction.setEnabled(len(records) == 1 and records[0].status == JobStatus.COMPLETED)

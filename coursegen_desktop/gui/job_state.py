@@ -18,6 +18,7 @@ from coursegen_desktop.core.events import (
     JobFailed,
     JobQueued,
     JobStarted,
+    JobPaused,
     OutlineReady,
     Progress,
     Retrying,
@@ -159,6 +160,12 @@ class JobViewState:
             self.error = event.message
         self._stop_running(StepStatus.STOPPED)
         self._log(event, event.message if event.interrupted else "Cancelled; finished parts kept")
+
+    @handles(JobPaused)
+    def _on_paused(self, event: JobPaused) -> None:
+        self.status, self.eta_s, self.resumable = JobStatus.PAUSED, None, True
+        self._stop_running(StepStatus.STOPPED)
+        self._log(event, "Paused; finished parts kept")
 
     @handles(OutlineReady)
     def _on_outline_ready(self, event: OutlineReady) -> None:

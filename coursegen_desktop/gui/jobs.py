@@ -410,6 +410,12 @@ class JobManager(QObject):
         if worker is not None:
             worker.send("cancel", job_id=job_id)
 
+    def pause(self, job_id: str) -> None:
+        """Let the parts in flight finish and be saved, start nothing new; the job ends *paused*."""
+        worker = self._workers.get(job_id)
+        if worker is not None:
+            worker.send("pause", job_id=job_id)
+
     def reorder(self, job_ids: list[str]) -> None:
         """Change the order in which waiting jobs start (the engine answers with `queue_changed`)."""
         self._ensure_link().send("reorder", job_ids=job_ids)

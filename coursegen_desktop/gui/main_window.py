@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.queuePanel = QueuePanel(self._topic_of)
         self.history.insert_above_table(self.queuePanel)
         self.history.run_next_requested.connect(self.run_next)
+        self.history.pause_requested.connect(lambda job_id: self.job_manager.pause(job_id) if self.job_manager else None)
 
         self.courseView = CourseView()
         self.courseView.export_requested.connect(self.export_job)

@@ -36,6 +36,7 @@ from coursegen_desktop.gui.jobs import JobManager
 
 FLUSH_MS = 100
 CANCELLED_TEXT = "Cancelled — finished parts kept"
+PAUSED_TEXT = "Paused — finished parts kept; Resume continues, also after a restart"
 
 
 def _load_history(store: Store, job_id: str) -> tuple[JobRecord, list[Event]]:
@@ -61,6 +62,7 @@ class ProgressDialog(QDialog):
         self._pending: list[Event] = []
         self._loading = True
         self._cancelling = False
+        self._pausing = False
         self._log_shown = 0
         self._shown_preview = ""
         self._build()
@@ -160,6 +162,10 @@ class ProgressDialog(QDialog):
         self.openCourseButton = QPushButton("Open course")
         self.openCourseButton.setObjectName("openCourseButton")
         self.openCourseButton.clicked.connect(self._open_course)
+        self.pauseButton = QPushButton("Pause")
+        self.pauseButton.setObjectName("pauseButton")
+        self.pauseButton.setToolTip("Finish and save the parts being written, start nothing new; Resume continues later, even after a restart.")
+        self.pauseButton.clicked.connect(self._pause)
         self.cancelButton = QPushButton("Cancel")
         self.cancelButton.setObjectName("cancelButton")
         self.cancelButton.clicked.connect(self._cancel)
@@ -170,6 +176,7 @@ class ProgressDialog(QDialog):
         buttons.addWidget(self.resumeButton)
         buttons.addWidget(self.openCourseButton)
         buttons.addStretch(1)
+        buttons.addWidget(self.pauseButton)
         buttons.addWidget(self.cancelButton)
         buttons.addWidget(self.backgroundButton)
         layout.addLayout(buttons)
@@ -206,7 +213,7 @@ class ProgressDialog(QDialog):
         pending, self._pending = self._pending, []
         for event in pending:  # events already replayed from the store (seq <= last) are dropped
             if event.is_terminal or isinstance(event, JobQueued):
-                self._cancelling = False
+                self._cancelling = self._pausing = False
             self.state.apply(event)
         if not self._pending:
             self._flush_timer.stop()
@@ -250,11 +257,15 @@ class ProgressDialog(QDialog):
                 return f"Waiting for a free slot ({self._manager.running_count} jobs running)…"
             return "Starting…"
         if state.status == JobStatus.RUNNING:
+            if self._pausing:
+                return "Pausing: the parts being written are finished and saved, nothing new starts…"
             return "Cancelling…" if self._cancelling else (state.message or "Working…")
         if state.status == JobStatus.COMPLETED:
             return f"Course ready: {state.course_title}"
         if state.status == JobStatus.CANCELLED:
             return CANCELLED_TEXT
+        if state.status == JobStatus.PAUSED:
+            return PAUSED_TEXT
         if state.status == JobStatus.AWAITING_REVIEW:
             return "The outline is ready: review it, then approve it to write the lessons."
         if state.status == JobStatus.BATCHED:
@@ -288,11 +299,18 @@ class ProgressDialog(QDialog):
         self.cancelButton.setVisible(active)
         self.cancelButton.setEnabled(not self._cancelling)
         self.cancelButton.setText("Cancelling…" if self._cancelling else "Cancel")
+        self.pauseButton.setVisible(active)
+        self.pauseButton.setEnabled(not self._cancelling and not self._pausing)
         self.openCourseButton.setVisible(status == JobStatus.COMPLETED)
         self.resumeButton.setVisible(status.can_resume and self.state.resumable)
         self.backgroundButton.setText("Run in background" if active or self._loading else "Close")
 
     # -- actions ------------------------------------------------------------------------------------
+
+    def _pause(self) -> None:
+        self._pausing = True
+        self._manager.pause(self.job_id)
+        self._render()
 
     def _cancel(self) -> None:
         self._cancelling = True

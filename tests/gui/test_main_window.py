@@ -133,7 +133,7 @@ def test_history_panel_owns_the_table_filter_and_job_actions(qtbot, window: Main
     assert panel is window.history
     assert panel.findChild(QTableView, "historyView") is window.historyView and panel.findChild(object, "filterEdit") is window.filterEdit
     jobs_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Jobs")
-    assert [a.text() for a in jobs_menu.actions() if not a.isSeparator()] == ["&Open course", "Show &progress", "&Resume", "&Cancel", "Run &next", "&Export…", "&Delete…", "Review &outline…", "Earlier &versions…"]
+    assert [a.text() for a in jobs_menu.actions() if not a.isSeparator()] == ["&Open course", "Show &progress", "&Resume", "&Pause", "&Cancel", "Run &next", "&Export…", "&Delete…", "Review &outline…", "Earlier &versions…"]
     dialog = _start_job(qtbot, window, material)
     qtbot.waitUntil(lambda: dialog.state.status == JobStatus.COMPLETED and not window.job_manager.active_count, timeout=10_000)
     qtbot.waitUntil(lambda: window.history_model.record(dialog.job_id).status == JobStatus.COMPLETED, timeout=3000)

@@ -10,6 +10,7 @@ from coursegen_desktop.core.events import (
     EVENT_TYPES,
     Event,
     JobCancelled,
+    JobPaused,
     JobCompleted,
     JobFailed,
     JobQueued,
@@ -37,13 +38,15 @@ SAMPLES: list[Event] = [
     JobCompleted(job_id="j", seq=9, title="Course", duration_s=3.5, usage=Usage(input_tokens=5, cost_usd=0.01)),
     JobFailed(job_id="j", seq=10, kind="network", message="Network unavailable.", step="lessons", resumable=True),
     JobCancelled(job_id="j", seq=11, step="quizzes"),
+    JobCancelled(job_id="j", seq=11, step="lessons", message="Stopped while the app was closing.", interrupted=True),
+    JobPaused(job_id="j", seq=12, step="lessons"),
     OutlineReady(job_id="j", seq=12, outline=Outline(title="T", modules=[ModulePlan(id="m1", title="M", lessons=[LessonPlan(id="m1l1", title="L")])])),
 ]
 
 
-def test_samples_cover_all_twelve_types() -> None:
+def test_samples_cover_all_thirteen_types() -> None:
     assert {type(event) for event in SAMPLES} == set(EVENT_TYPES)
-    assert len(EVENT_TYPES) == 12
+    assert len(EVENT_TYPES) == 13
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda event: type(event).__name__)
