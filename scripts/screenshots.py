@@ -112,7 +112,7 @@ def main() -> int:
     finally:
         manager.shutdown(keep_for_resume=False)
         manager.wait_stopped(10_000)
-        wait_for(lambda: not manager._bag, "the job threads")
+        wait_for(lambda: not manager.active_count, "the job threads")
         window.close()
         if window.store is not None:
             window.store.close()
@@ -151,6 +151,16 @@ def shoot(window: MainWindow, out: Path) -> None:
     window.historyView.selectRow(0)
     grab(window, out, "main_window")
     grab(dialog, out, "progress_dialog")
+
+    manager.set_max_running(1)  # two more jobs wait behind the running one: the queue panel shows
+    for topic in ("The carbon cycle", "Plant cells"):
+        manager.submit(make_request(topic=topic, material=samples[:1], modules=1, lessons_per_module=2))
+    wait_for(lambda: len(window.queuePanel.job_ids()) == 2, "the queue")
+    grab(window, out, "queue_panel")
+    box, _background, _keep = window.running_jobs_box(manager.active_count)
+    box.show()
+    grab(box, out, "close_question")
+    box.close()
 
     view = CourseView()
     view.resize(1000, 680)

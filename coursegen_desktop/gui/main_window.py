@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QSystemTrayIcon,
@@ -504,6 +505,13 @@ class MainWindow(QMainWindow):
     def ask_about_running_jobs(self, count: int) -> str:
         """"background" (jobs go on in the engine), "keep" (stop now, Resume later), "cancel"
         (cancel the jobs) or "stay" (don't quit)."""
+        box, background, keep = self.running_jobs_box(count)
+        box.exec()
+        clicked = box.clickedButton()
+        return "background" if background is not None and clicked is background else "keep" if clicked is keep else "stay"
+
+    def running_jobs_box(self, count: int) -> tuple[QMessageBox, QPushButton | None, QPushButton]:
+        """The closing question, with its Keep running (when possible) and Stop buttons."""
         can_keep_running = self.job_manager is not None and self.job_manager.can_keep_running
         jobs = f"{count} job{'s' if count > 1 else ''}"
         box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running", "", parent=self)
@@ -513,15 +521,13 @@ class MainWindow(QMainWindow):
             box.setInformativeText("They finish even with CourseGen closed, and show in the history next time. Finished parts are kept either way.")
             background = box.addButton("Keep running", QMessageBox.ButtonRole.AcceptRole)
         else:
-            box.setText(f"{jobs[:1].upper()}{jobs[1:]} {'are' if count > 1 else 'is'} still running.")
+            box.setText(f"{jobs[:1].upper()}{jobs[1:]} {'are' if count > 1 else 'is'} still running or waiting.")
             box.setInformativeText("Stop them now and resume them next time? Finished parts are kept.")
             background = None
         keep = box.addButton("Stop and resume later", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(background or keep)
-        box.exec()
-        clicked = box.clickedButton()
-        return "background" if background is not None and clicked is background else "keep" if clicked is keep else "stay"
+        return box, background, keep
 
     def stop_jobs_and_close(self, keep_for_resume: bool) -> None:
         """Stop every job (without blocking), then close once their workers have finished."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QListWidge
 from coursegen_desktop.gui.jobs import JobManager
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+VISIBLE_ROWS = 4
 
 
 class QueuePanel(QWidget):
@@ -40,7 +41,6 @@ class QueuePanel(QWidget):
         self.queueList.setObjectName("queueList")
         self.queueList.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.queueList.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.queueList.setMaximumHeight(110)
         self.queueList.setToolTip("Drag a job to change when it starts.")
         self.queueList.model().rowsMoved.connect(self._moved)
         self.queueList.currentRowChanged.connect(self._update_button)
@@ -72,6 +72,8 @@ class QueuePanel(QWidget):
                 self.queueList.setCurrentItem(item)
         self.queueList.blockSignals(False)
         count = len(job_ids)
+        rows = max(1, min(count, VISIBLE_ROWS))  # as tall as its rows, up to a few: the history keeps the room
+        self.queueList.setFixedHeight(rows * self.queueList.sizeHintForRow(0) + 2 * self.queueList.frameWidth() + 2)
         self.titleLabel.setText(f"Waiting to start ({count})")
         self.setVisible(bool(count))
         self._update_button()
