@@ -4,7 +4,7 @@
 
 It was a test in the suite, but a PyInstaller build takes minutes on two cores and checks the
 packaging, not the app's behaviour, so it lives beside the packaging it checks. Exit 0 when the
-bundle builds, passes `--self-test`, answers `--cli jobs --json`, and leaves out Qt's
+bundle builds, passes `--self-test` (its job running in the engine process the bundle starts), answers `--cli jobs --json`, and leaves out Qt's
 translations (the lean spec); otherwise one line says what failed, and exit 1.
 """
 
@@ -48,6 +48,8 @@ def main() -> int:
         result = subprocess.run([str(executable), "--self-test"], capture_output=True, text=True, timeout=120, env=env)
         if result.returncode != 0 or not result.stdout.startswith("OK self-test:"):
             return fail("the bundle's --self-test did not pass", result.stdout + result.stderr)
+        if "(in the engine process)" not in result.stdout:  # `coursegen-desktop --engine` must start from the bundle
+            return fail("the bundle's self-test job did not run in the engine process", result.stdout + result.stderr)
         cli = subprocess.run([str(executable), "--cli", "jobs", "--json"], capture_output=True, text=True, timeout=60, env=env)
         if cli.returncode != 0 or not cli.stdout.strip().startswith("["):
             return fail("the bundle's --cli jobs --json did not answer with JSON", cli.stdout + cli.stderr)

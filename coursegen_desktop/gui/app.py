@@ -102,7 +102,9 @@ class SelfTest(QObject):
         if getattr(event, "job_id", None) != self.job_id:
             return
         if isinstance(event, JobCompleted):
-            self._finish(0, f"OK self-test: {event.title}")
+            manager = self.window.job_manager
+            where = "in the engine process" if manager is not None and manager.can_keep_running else "in the window's process"
+            self._finish(0, f"OK self-test: {event.title} ({where})")
         elif isinstance(event, (JobFailed, JobCancelled)):
             self._finish(1, f"FAIL self-test: {getattr(event, 'message', 'cancelled')}")
 
