@@ -60,7 +60,58 @@ def _start_on_thread(worker: QObject, name: str) -> QThread:
     return thread
 
 
-class JobWorker(QObject):
+class _OneConnection(QObject):
+    """A QObject, read on its own thread, that owns one engine connection: commands sent before
+    it is connected wait in order, and `close()` from any thread ends its blocking read."""
+
+    def __init__(self) -> None:
+        super().__init__()  # no parent: moveToThread needs a parentless object
+        self._lock = threading.Lock()
+        self._connection: EngineConnection | None = None
+        self._pending: list[dict[str, Any]] = []
+        self._closed = False
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connection = self._connection
+        if connection is not None:
+            connection.close()
+
+    def _send_or_queue(self, message: dict[str, Any]) -> bool:
+        """Send now, or once connected; False when the connection has gone."""
+        with self._lock:
+            connection = self._connection
+            if connection is None:
+                self._pending.append(message)
+                return True
+        try:
+            connection.send(**message)
+        except OSError:
+            return False
+        return True
+
+    def _take(self, connection: EngineConnection) -> list[dict[str, Any]] | None:
+        """Start using `connection`; the commands that waited, or None when closed meanwhile."""
+        with self._lock:
+            if self._closed:
+                connection.close()
+                return None
+            self._connection = connection
+            pending, self._pending = self._pending, []
+        return pending
+
+    def _release(self) -> list[dict[str, Any]]:
+        """Stop using the connection (closing it); the commands that never went out."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+            pending, self._pending = self._pending, []
+        if connection is not None:
+            connection.close()
+        return pending
+
+
+class JobWorker(_OneConnection):
     """Follows one job in the engine from the thread it was moved to.
 
     It sends the job's command (`submit`, `resume` or `attach`) on a connection of its own, so a
@@ -79,35 +130,20 @@ class JobWorker(QObject):
     finished = Signal(str)
 
     def __init__(self, job_id: str, command: dict[str, Any], connect: Connect, store: Store) -> None:
-        super().__init__()  # no parent: moveToThread needs a parentless object
+        super().__init__()
         self.job_id, self.command, self._connect, self._store = job_id, command, connect, store
-        self._lock = threading.Lock()
-        self._connection: EngineConnection | None = None
-        self._pending: list[dict[str, Any]] = []
-        self._detached = False
         self.last_seq = 0
 
     # -- called from the GUI thread -------------------------------------------------------------
 
     def send(self, cmd: str, **arguments: Any) -> None:
         """Send a command about this job after its own command (queued until connected)."""
-        with self._lock:
-            if self._connection is None:
-                self._pending.append({"cmd": cmd, **arguments})
-                return
-            connection = self._connection
-        try:
-            connection.send(cmd, **arguments)
-        except OSError:
+        if not self._send_or_queue({"cmd": cmd, **arguments}):
             log.warning("could not send %s for job %s: the engine connection is gone", cmd, self.job_id)
 
     def detach(self) -> None:
         """Stop following the job; it carries on in the engine."""
-        with self._lock:
-            self._detached = True
-            connection = self._connection
-        if connection is not None:
-            connection.close()
+        self.close()
 
     # -- on the worker's thread -------------------------------------------------------------------
 
@@ -118,28 +154,22 @@ class JobWorker(QObject):
         except Exception:  # noqa: BLE001 - a bug: logged; the job itself goes on in the engine
             log.exception("following job %s failed", self.job_id)
         finally:
-            with self._lock:
-                connection, self._connection = self._connection, None
-            if connection is not None:
-                connection.close()
+            self._release()
             self._store.close_thread_connection()
             self.finished.emit(self.job_id)
             QThread.currentThread().quit()  # the thread ends on its own: shutdown can wait for it
 
     def _follow(self) -> None:
         command = self.command
-        while not self._detached:
+        while not self._closed:
             try:
                 connection = self._connect()
             except EngineUnavailable:
                 self._record_interrupted()
                 return
-            with self._lock:
-                if self._detached:
-                    connection.close()
-                    return
-                self._connection = connection
-                pending, self._pending = self._pending, []
+            pending = self._take(connection)
+            if pending is None:
+                return
             try:
                 number = connection.send(**command)
                 for extra in pending:
@@ -148,14 +178,14 @@ class JobWorker(QObject):
                 outcome = "lost"
             else:
                 outcome = self._read(connection, number)
-            with self._lock:
-                self._connection = None
-            connection.close()
-            if outcome != "lost" or self._detached:
+            unsent = self._release()
+            if outcome != "lost" or self._closed:
                 return
             if not self._engine_still_holds_job():
                 self._record_interrupted()
                 return
+            with self._lock:  # a cancel or pause asked for meanwhile goes out after the reattach
+                self._pending[:0] = unsent
             command = {"cmd": "attach", "job_id": self.job_id, "after_seq": self.last_seq}
 
     def _read(self, connection: EngineConnection, number: int) -> str:
@@ -207,7 +237,7 @@ class JobWorker(QObject):
         self.event_emitted.emit(event)
 
 
-class EngineLink(QObject):
+class EngineLink(_OneConnection):
     """The window's control connection to the engine, read on its own thread.
 
     Signals:
@@ -227,32 +257,14 @@ class EngineLink(QObject):
     def __init__(self, connect: Connect) -> None:
         super().__init__()
         self._connect = connect
-        self._lock = threading.Lock()
-        self._connection: EngineConnection | None = None
-        self._pending: list[tuple[int, str, dict[str, Any]]] = []
         self._numbers = itertools.count(1_000_000)  # clear of the connection's own numbering
-        self._closed = False
 
     def send(self, cmd: str, **arguments: Any) -> int:
         """Send a command from any thread (queued until connected); returns its number."""
         number = next(self._numbers)
-        with self._lock:
-            connection = self._connection
-            if connection is None:
-                self._pending.append((number, cmd, arguments))
-                return number
-        try:
-            connection.send(cmd, number=number, **arguments)
-        except OSError:
+        if not self._send_or_queue({"cmd": cmd, "number": number, **arguments}):
             self.replied.emit(number, dict(ENGINE_GONE_REPLY))
         return number
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connection = self._connection
-        if connection is not None:
-            connection.close()
 
     @Slot()
     def run(self) -> None:
@@ -261,12 +273,9 @@ class EngineLink(QObject):
         except Exception:  # noqa: BLE001
             log.exception("the engine link failed")
         finally:
-            with self._lock:
-                pending, self._pending = self._pending, []
-                closed, self._connection = self._closed, None
-            for number, _cmd, _args in pending:
-                self.replied.emit(number, dict(ENGINE_GONE_REPLY))
-            if not closed:
+            for unsent in self._release():
+                self.replied.emit(unsent["number"], dict(ENGINE_GONE_REPLY))
+            if not self._closed:
                 self.lost.emit()
             QThread.currentThread().quit()
 
@@ -276,14 +285,11 @@ class EngineLink(QObject):
         except EngineUnavailable:
             return
         watch = connection.send("watch")
-        with self._lock:
-            if self._closed:
-                connection.close()
-                return
-            self._connection = connection
-            pending, self._pending = self._pending, []
-        for number, cmd, arguments in pending:
-            connection.send(cmd, number=number, **arguments)
+        pending = self._take(connection)
+        if pending is None:
+            return
+        for message in pending:
+            connection.send(**message)
         while (message := connection.read()) is not None:
             if message.get("reply") == watch:
                 self.connected.emit(message.get("jobs") or [])
