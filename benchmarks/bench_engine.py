@@ -96,7 +96,7 @@ def startup_paint_seconds() -> list[float]:
 def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
     from coursegen_desktop.core.events import JobStarted, TopicCompleted
     from coursegen_desktop.core.models import GeneratorKind, JobStatus, make_request
-    from coursegen_desktop.engine.testing import engine_pid, shut_down_engine
+    from tests.helpers.engine import engine_pid, shut_down_engine
     from coursegen_desktop.gui.main_window import MainWindow
     from coursegen_desktop.gui.settings import Settings
     from coursegen_desktop.gui.tasks import MainThreadGC

@@ -36,6 +36,6 @@ def _no_engine_left(_isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch): 
     """An engine started by a test (a process, or a thread here) is shut down when it ends."""
     monkeypatch.setenv("COURSEGEN_ENGINE_IDLE_S", "0.5")
     yield
-    from coursegen_desktop.engine.testing import shut_down_engine
+    from tests.helpers.engine import shut_down_engine
 
     shut_down_engine(_isolated_data_dir)

@@ -20,7 +20,7 @@ from coursegen_desktop.core.events import Event, JobStarted, TopicCompleted
 from coursegen_desktop.core.models import GeneratorKind, JobStatus, make_request
 from coursegen_desktop.engine import client
 from coursegen_desktop.engine.address import socket_path
-from coursegen_desktop.engine.testing import engine_pid
+from tests.helpers.engine import engine_pid
 from coursegen_desktop.gui.main_window import MainWindow
 from coursegen_desktop.gui.settings import Settings
 from coursegen_desktop.gui.settings_dialog import SettingsDialog

@@ -1,4 +1,4 @@
-"""Helpers for tests and benchmarks that drive a real engine process."""
+"""Test and benchmark helpers for a real engine process: its pid, and shutting it down."""
 
 from __future__ import annotations
 
