@@ -5,6 +5,7 @@ process inherits its address), so the real SDK runs, in the engine only."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -98,6 +99,8 @@ def test_closing_the_window_keeps_the_job_running_and_reopening_follows_it_witho
     qtbot.waitUntil(lambda: any(isinstance(event, TopicCompleted) for event in seen_first), timeout=60_000)
     close_and_wait(qtbot, first)
     assert first.store.get_job(record.id).status == JobStatus.RUNNING  # still going, in the engine
+    listed = subprocess.run([sys.executable, "-m", "coursegen_desktop.cli", "jobs", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert {job["id"]: job["status"] for job in json.loads(listed.stdout)}[record.id] == "running"  # the CLI sees the engine's job
     pid = engine_pid(data_dir)
     assert pid is not None
 
