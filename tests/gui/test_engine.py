@@ -226,3 +226,46 @@ def test_the_window_process_never_imports_the_sdk() -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+WINDOW_SCRIPT = """
+import sys
+from PySide6.QtWidgets import QApplication
+from coursegen_desktop.core.models import GeneratorKind, make_request
+from coursegen_desktop.gui.main_window import MainWindow
+from coursegen_desktop.gui.settings import Settings
+app = QApplication([])
+window = MainWindow(Settings())
+window.show()
+def submit():
+    request = make_request(topic="Photosynthesis", generator=GeneratorKind.CLAUDE, model="claude-sonnet-4-6", modules=1, lessons_per_module=3, questions_per_quiz=3, exam_questions=3)
+    print(window.job_manager.submit(request.model_copy(update={"concurrency": 1})).id, flush=True)
+window.store_ready.connect(submit)
+window.start()
+app.exec()
+"""
+
+
+def test_a_killed_window_leaves_its_job_running_in_the_engine(fake_api: FakeMessagesAPI, data_dir: Path) -> None:
+    window = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ})
+    try:
+        job_id = window.stdout.readline().strip()  # type: ignore[union-attr]
+        assert job_id, "the window process did not submit its job"
+        deadline = time.monotonic() + 60
+        while not any(request.kind == "lesson" for request in fake_api.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        window.kill()  # kill -9: no close question, no goodbye to the engine
+        window.wait(10)
+        from coursegen_desktop.core.store import Store
+
+        store = Store.open(data_dir)
+        try:
+            deadline = time.monotonic() + 60
+            while store.get_job(job_id).status != JobStatus.COMPLETED and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert store.get_job(job_id).status == JobStatus.COMPLETED  # the engine carried on alone
+        finally:
+            store.close()
+    finally:
+        if window.poll() is None:
+            window.kill()
