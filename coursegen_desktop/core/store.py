@@ -99,6 +99,46 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, step)
     ) WITHOUT ROWID;
     """,
+    # analytics: one summary row per ended job (filled from its events by core/analytics.py, so a
+    # 50,000-job history answers in milliseconds), and indexes for the period and ETA look-ups.
+    """
+    CREATE TABLE job_stats (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        finished_at REAL NOT NULL,
+        status TEXT NOT NULL,
+        generator TEXT NOT NULL,
+        model TEXT NOT NULL,
+        error_kind TEXT,
+        run_seconds REAL NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        requests INTEGER NOT NULL,
+        retries_429 INTEGER NOT NULL,
+        retries_5xx INTEGER NOT NULL,
+        retries_529 INTEGER NOT NULL,
+        retries_cut INTEGER NOT NULL,
+        retries_timeout INTEGER NOT NULL,
+        retries_other INTEGER NOT NULL,
+        met_drop INTEGER NOT NULL,
+        first_text_s REAL,
+        eta_error_25 REAL,
+        eta_error_50 REAL,
+        eta_error_75 REAL,
+        step_prepare REAL,
+        step_outline REAL,
+        step_lessons REAL,
+        step_quizzes REAL,
+        step_exam REAL,
+        step_review REAL,
+        step_save REAL
+    );
+    CREATE INDEX job_stats_finished_at ON job_stats(finished_at);
+    CREATE INDEX jobs_finished_at ON jobs(finished_at);
+    CREATE INDEX step_timings_generator ON step_timings(generator, recorded_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)
@@ -534,6 +574,21 @@ class Store:
         for step, seconds, units in rows:
             per_step.setdefault(step, []).append(seconds / units)
         return {step: sorted(values)[len(values) // 2] for step, values in per_step.items()}
+
+
+    # -- read-only queries and batch writes for reports (core/analytics.py) ---------------------
+
+    def read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """Rows of one query on this thread's connection; reports build on it."""
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise storage_error_from_os(exc, "the history") from None
+
+    def write_many(self, sql: str, rows: list[tuple], what: str = "the history") -> None:
+        """One statement over many rows in one transaction (report caches)."""
+        with self._write(what) as conn:
+            conn.executemany(sql, rows)
 
 
 _JOB_COLUMNS = (
