@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from coursegen_desktop import __version__
+from coursegen_desktop import __version__, cli_stats
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
 from coursegen_desktop.core.errors import CourseGenError, ErrorKind
@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("job_id")
     export.add_argument("--format", required=True, dest="fmt")
     export.add_argument("--out", required=True, help="file (or folder) to write")
+    cli_stats.add_parsers(commands)
     return parser
 
 
@@ -403,6 +404,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "show": cmd_show,
     "delete": cmd_delete,
     "export": cmd_export,
+    "stats": cli_stats.cmd_stats,
 }
 
 if __name__ == "__main__":
