@@ -32,6 +32,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime
 
+from pathlib import Path
+
+from coursegen_desktop.core.errors import storage_error_from_os
+from coursegen_desktop.core.export.atomic import write_file_atomically
 from coursegen_desktop.core.steps import STEP_NAMES
 from coursegen_desktop.core.store import Store
 
@@ -327,6 +331,15 @@ class Stats:
         return out.getvalue()
 
 
+def export_csv(stats: Stats, path: Path) -> Path:
+    """Write the figures as CSV (whole file or nothing); a failure is one sentence."""
+    text = stats.to_csv()
+    try:
+        return write_file_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise storage_error_from_os(exc, f"the CSV file {path.name}") from None
+
+
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -401,7 +414,7 @@ def _distributions(store: Store, stats: Stats, where: str, params: tuple) -> Non
     first_text = values[len(STEP_NAMES)]
     stats.first_text_s = {"p50": percentile(first_text, 50), "p95": percentile(first_text, 95)}
     for point, column in zip(ETA_POINTS, values[len(STEP_NAMES) + 1 :], strict=True):
-        stats.eta_error_pct[f"at_{point}"] = statistics.median(column) * 100 if column else None
+        stats.eta_error_pct[f"at_{point}"] = round(statistics.median(column) * 100, 3) if column else None
     stats.eta_jobs = len(values[len(STEP_NAMES) + 2])
 
 

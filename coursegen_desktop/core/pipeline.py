@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from coursegen_desktop.core.cancel import Cancelled, CancelToken
 from coursegen_desktop.core.errors import BadInput, CourseGenError, ErrorKind
-from coursegen_desktop.core.eta import EtaEstimator
+from coursegen_desktop.core.eta import EtaEstimator, learned_rates
 from coursegen_desktop.core.events import (
     AnyEvent,
     Event,
@@ -132,7 +132,9 @@ class _Job:
         self.record = EventRecorder(store, job.id, emit)
         self.saved: SavedParts = store.saved_parts(job.id)
         self.previous_usage = job.usage
-        self.eta = EtaEstimator(generator.name, self._units(), store.seconds_per_unit(generator.name))
+        self.eta = EtaEstimator(
+            generator.name, self._units(), learned_rates(store, generator.name, generator.model), concurrency=job.request.concurrency
+        )
         self.progress = ProgressTracker(self.record, job.percent if job.status != JobStatus.QUEUED else 0.0, self.eta)
         self.ctx = GenerationContext(
             job_id=job.id,
@@ -158,6 +160,7 @@ class _Job:
     # -- events from the generator ------------------------------------------------------------
 
     def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
+        self.eta.retrying(delay)
         self.record(Retrying, attempt=attempt, delay_s=round(delay, 2), reason=reason)
 
     def _on_note(self, message: str) -> None:

@@ -206,6 +206,9 @@ class MainWindow(QMainWindow):
         self.exportAction = action(jobs, "&Export…", lambda: self._for_selected(self.export_job, single=True))
         jobs.aboutToShow.connect(self._update_job_actions)
 
+        view_menu = self.menuBar().addMenu("&View")
+        self.analyticsAction = action(view_menu, "&Analytics", self.show_analytics, "Ctrl+Shift+A")
+
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "&About CourseGen Desktop", self.show_about, "F1")
         action(help_menu, "Open &log folder", lambda: self._open_folder(paths.log_dir()))
@@ -505,6 +508,20 @@ class MainWindow(QMainWindow):
         if self.job_manager is not None:
             self.job_manager.set_max_running(self.settings.max_jobs)
         self.form.set_models(self._models, has_key=self._has_key, default=self.settings.default_model)
+
+    def show_analytics(self) -> None:
+        """View → Analytics: one window, figures computed off this thread (gui/analytics_view.py)."""
+        if self.store is None:
+            return
+        from coursegen_desktop.gui.analytics_view import AnalyticsView
+
+        view = self.findChild(AnalyticsView, "analyticsView")
+        if view is None:
+            view = AnalyticsView(self.store, self)
+        view.show()
+        view.raise_()
+        view.activateWindow()
+        view.reload()
 
     def show_about(self) -> None:
         from coursegen_desktop.gui.about import AboutDialog
