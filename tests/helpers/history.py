@@ -54,6 +54,7 @@ class FakeJob:
     usage: Usage = field(default_factory=Usage)
     failed_for_network_first: bool = False  # a first run ended by a network drop, then resumed
     reached: float = 100.0  # percent reached (failed/cancelled jobs stop early)
+    ticks: int = 0  # extra streaming Progress events (with a lesson preview) during the lessons
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     @property
@@ -87,6 +88,13 @@ def _events(job: FakeJob) -> list[Event]:
     if job.first_text_after is not None:
         add(Progress(job_id=job.job_id, at=_at(base + job.first_text_after), percent=16.0, preview="Chlorophyll", lesson_id="l1"))
         add(TopicCompleted(job_id=job.job_id, at=_at(base + job.first_text_after + 1), lesson_id="l1", title="Light", index=1, total=1, done=1, lesson=_LESSON))
+    preview = "Chlorophyll absorbs red and blue light. " * 8
+    for tick in range(job.ticks):
+        percent = 16 + 53 * (tick + 1) / (job.ticks + 1)
+        if percent <= job.reached:
+            at = base + job.run_seconds * percent / 100
+            eta = round(job.run_seconds * (1 - percent / 100) * 1.1, 1)  # a 10 % pessimistic estimate
+            add(Progress(job_id=job.job_id, at=_at(at), percent=round(percent, 2), message="Writing “Light”", eta_s=eta, preview=preview, lesson_id="l1"))
     for percent in (10, 25, 50, 75, 90):
         if percent <= job.reached:
             at = base + job.run_seconds * percent / 100
