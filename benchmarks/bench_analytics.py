@@ -29,43 +29,16 @@ sys.path.insert(0, str(ROOT))
 
 from coursegen_desktop.core.analytics import Period, compute, summarise  # noqa: E402
 from coursegen_desktop.core.eta import learned_rates  # noqa: E402
-from coursegen_desktop.core.models import Usage  # noqa: E402
 from coursegen_desktop.core.store import Store  # noqa: E402
-from tests.helpers.history import REASONS, FakeJob, event_rows, job_row  # noqa: E402
+from tests.helpers.history import event_rows, job_row, sample_job  # noqa: E402
 
 BUDGET_MS = 200.0
 PROTOTYPES = 200
 DAY = 86400.0
-STEP_SECONDS = {"prepare": 0.4, "outline": 18.0, "lessons": 120.0, "quizzes": 25.0, "exam": 35.0, "review": 0.3, "save": 0.2}
-
-
-def prototype(rng: random.Random, index: int) -> FakeJob:
-    outcome = rng.random()
-    status, kind = "completed", None
-    if outcome > 0.93:
-        status, kind = "failed", rng.choice(["rate_limit", "overloaded", "server", "network", "invalid_output", "auth"])
-    elif outcome > 0.89:
-        status = "cancelled"
-    generator = "offline" if index % 5 == 0 else "claude"
-    run = rng.uniform(40, 400) if generator == "claude" else rng.uniform(1, 8)
-    scale = run / sum(STEP_SECONDS.values())
-    return FakeJob(
-        start=0.0, run_seconds=run, status=status, generator=generator, error_kind=kind,
-        model=rng.choice(["claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6"]),
-        retries=[rng.choice(list(REASONS)) for _ in range(rng.choice([0, 0, 0, 1, 2]))] if generator == "claude" else [],
-        etas={p: run * (1 - p / 100) * rng.uniform(0.8, 1.25) for p in (25, 50, 75)},
-        steps={name: seconds * scale for name, seconds in STEP_SECONDS.items()} if status == "completed" else {},
-        first_text_after=run * 0.12, ticks=19, reached=100 if status == "completed" else rng.uniform(10, 90),
-        failed_for_network_first=generator == "claude" and rng.random() < 0.03,
-        usage=Usage(input_tokens=12000, output_tokens=9000, cache_read_input_tokens=30000, cache_creation_input_tokens=4000,
-                    cost_usd=round(rng.uniform(0.05, 0.6), 4), requests=15) if generator == "claude" else Usage(),
-    )
-
-
 def build(store: Store, jobs: int, now: float) -> dict[str, Any]:
     """Clone prototype jobs (their rows and event JSON) over the last ~35 days, in batches."""
     rng = random.Random(7)
-    protos = [prototype(rng, i) for i in range(PROTOTYPES)]
+    protos = [sample_job(rng, 0.0, offline=i % 5 == 0) for i in range(PROTOTYPES)]
     proto_rows = [(job_row(p), event_rows(p), p) for p in protos]
     conn = sqlite3.connect(store.path, isolation_level=None)
     events = 0
@@ -109,8 +82,21 @@ def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(Path(folder), recover=False)
         size = build(store, args.jobs, now)
+        slowest: dict[str, float] = {}
+        plain_read = store.read
+
+        def timed_read(sql: str, params: tuple | dict = ()) -> list[tuple]:
+            """Every SQL query analytics runs, timed one by one (the budget is per query)."""
+            begun = time.perf_counter()
+            rows = plain_read(sql, params)
+            key = " ".join(sql.split())[:90]
+            slowest[key] = max(slowest.get(key, 0.0), round((time.perf_counter() - begun) * 1000, 1))
+            return rows
+
         started = time.perf_counter()
         summarised = summarise(store)
+        slowest.clear()  # the one-time summary is reported on its own
+        store.read = timed_read  # type: ignore[method-assign]
         backfill_s = time.perf_counter() - started
         periods = {
             "all_time": Period(),
@@ -131,18 +117,21 @@ def main() -> dict[str, Any]:
         queries["eta_learned_rates_ms"], _ = timed(learned_rates, store, "claude", "claude-sonnet-4-6")
         data = compute(store, Period(since=now - 30 * DAY)).to_json()
         store.close()
-    slowest = max(queries.values())
+    worst_sql, worst = max(slowest.items(), key=lambda item: item[1])
     result = {
         "history": size,
         "one_time_summary": {"jobs": summarised, "seconds": round(backfill_s, 1), "note": "once per old history, off the GUI thread; new jobs are summarised as they are first seen"},
-        "queries_ms": queries,
+        "calls_ms": queries,
+        "slowest_sql_queries_ms": dict(sorted(slowest.items(), key=lambda item: -item[1])[:8]),
         "jobs_counted": jobs_counted,
         "budget_ms": BUDGET_MS,
-        "slowest_query_ms": slowest,
-        "meets_budget": slowest <= BUDGET_MS,
-        "headline": {"name": f"Slowest analytics query, {args.jobs:,} jobs / {size['events']:,} events", "value": slowest, "unit": "ms", "target": f"<= {BUDGET_MS:.0f}"},
+        "slowest_query_ms": worst,
+        "slowest_query": worst_sql,
+        "meets_budget": worst <= BUDGET_MS,
+        "headline": {"name": f"Slowest analytics SQL query, {args.jobs:,} jobs / {size['events']:,} events", "value": worst, "unit": "ms", "target": f"<= {BUDGET_MS:.0f}"},
         "sample_figures_last_30_days": {key: data[key] for key in ("jobs", "success_rate", "retry_rate", "reconnect_success_rate", "duration_s", "eta_error_pct")},
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version,
+                    "load_average_1m": round(os.getloadavg()[0], 2)},
     }
     text = json.dumps(result, indent=2)
     print(text)

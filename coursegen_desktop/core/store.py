@@ -135,9 +135,10 @@ MIGRATIONS: tuple[str, ...] = (
         step_review REAL,
         step_save REAL
     );
-    CREATE INDEX job_stats_finished_at ON job_stats(finished_at);
-    CREATE INDEX jobs_finished_at ON jobs(finished_at);
-    CREATE INDEX step_timings_generator ON step_timings(generator, recorded_at);
+    CREATE INDEX IF NOT EXISTS job_stats_finished_at ON job_stats(finished_at);
+    CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at);
+    CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+    CREATE INDEX IF NOT EXISTS step_timings_generator ON step_timings(generator, recorded_at);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

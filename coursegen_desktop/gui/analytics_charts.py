@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCharts import (
     QAreaSeries,
     QBarCategoryAxis,
+    QCategoryAxis,
     QBarSeries,
     QBarSet,
     QChart,
@@ -19,7 +20,7 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QPointF, Qt
+from PySide6.QtCore import QMargins, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -42,7 +43,7 @@ class Chart(QChartView):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumSize(340, 230)
+        self.setMinimumSize(340, 250)
         self._chart = QChart()
         self._chart.setTitle(title)
         self._chart.setMargins(QMargins(4, 4, 4, 4))
@@ -51,6 +52,9 @@ class Chart(QChartView):
         self.setChart(self._chart)
         self._kept: list[object] = []  # series a QAreaSeries points to but does not own
         self.apply_palette()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override: four charts fit a laptop screen
+        return QSize(520, 320)
 
     @property
     def chart_(self) -> QChart:
@@ -104,11 +108,17 @@ def _value_axis(title: str, maximum: float, label_format: str = "%.0f") -> QValu
     return axis
 
 
-def _day_axis(days: list[str]) -> QBarCategoryAxis:
-    axis = QBarCategoryAxis()
-    axis.append([day[5:] for day in days])  # MM-DD: the year adds nothing but width
-    if len(days) > 10:
-        axis.setLabelsAngle(-60)
+def _day_axis(days: list[str]) -> QCategoryAxis:
+    """A value axis over the bar indexes with MM-DD under every few bars: a category axis would
+    give each day a bar-wide slot and elide every label to "…"."""
+    step = max(1, -(-len(days) // 7))
+    axis = QCategoryAxis()
+    axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    axis.setRange(-0.5, max(len(days), 1) - 0.5)
+    axis.setStartValue(-0.5)
+    for index in range(0, len(days), step):
+        axis.append(days[index][5:], index)
+    axis.setGridLineVisible(False)
     return axis
 
 
@@ -187,7 +197,7 @@ def fill_durations(view: Chart, stats: Stats) -> None:
 def fill_steps(view: Chart, stats: Stats) -> None:
     """P50 and P95 seconds of every step, one row per step in pipeline order."""
     view.clear()
-    steps = list(stats.steps)
+    steps = list(reversed(stats.steps))  # a horizontal bar chart draws upwards: prepare on top
     series = QHorizontalBarSeries()
     for key, colour in (("p50", SERIES_COLOURS[0]), ("p95", SERIES_COLOURS[1])):
         series.append(_bar_set(key.upper(), colour, [float(stats.steps[step][key] or 0.0) for step in steps]))

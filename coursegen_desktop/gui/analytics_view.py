@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -93,7 +94,6 @@ class Tile(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(2)
         self.titleLabel = QLabel(spec.title)
-        self.titleLabel.setStyleSheet("color: palette(placeholder-text);")
         self.valueLabel = QLabel("–")
         self.valueLabel.setObjectName("value")
         font = self.valueLabel.font()
@@ -102,29 +102,37 @@ class Tile(QFrame):
         self.valueLabel.setFont(font)
         self.captionLabel = QLabel()
         self.captionLabel.setWordWrap(True)
-        self.captionLabel.setStyleSheet("color: palette(placeholder-text);")
         for label in (self.titleLabel, self.valueLabel, self.captionLabel):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
         self.meets_target: bool | None = None
-        self._style()
+        self._palette = QPalette(self.palette())
+        self.restyle()
 
     def show_stats(self, stats: Stats) -> None:
         self.valueLabel.setText(self.spec.value(stats))
         self.captionLabel.setText(self.spec.caption(stats))
         self.meets_target = self.spec.good(stats)
-        self._style()
+        self.restyle()
 
-    def _style(self) -> None:
-        edge = "palette(mid)" if self.meets_target is None else (GOOD if self.meets_target else BAD)
+    def restyle(self, palette: QPalette | None = None) -> None:
+        """Colours from the window's palette (light or dark), written out in the style sheet:
+        `palette(...)` in a style sheet keeps the colours of the moment it was set, and a styled
+        frame no longer inherits palette changes."""
+        if palette is not None:
+            self._palette = QPalette(palette)
+        palette = self._palette
+        base, mid = palette.color(QPalette.ColorRole.Base).name(), palette.color(QPalette.ColorRole.Mid).name()
+        text, muted = palette.color(QPalette.ColorRole.WindowText).name(), palette.color(QPalette.ColorRole.PlaceholderText).name()
+        edge = mid if self.meets_target is None else (GOOD if self.meets_target else BAD)
         self.setStyleSheet(
-            f"QFrame#{self.objectName()} {{ border: 1px solid palette(mid); border-left: 4px solid {edge};"
-            " border-radius: 6px; background: palette(base); }"
+            f"QFrame#{self.objectName()} {{ border: 1px solid {mid}; border-left: 4px solid {edge};"
+            f" border-radius: 6px; background: {base}; }}"
         )
-        if self.meets_target is not None:
-            self.valueLabel.setStyleSheet(f"color: {GOOD if self.meets_target else BAD};")
-        else:
-            self.valueLabel.setStyleSheet("")
+        for label in (self.titleLabel, self.captionLabel):
+            label.setStyleSheet(f"color: {muted};")
+        value_colour = text if self.meets_target is None else (GOOD if self.meets_target else BAD)
+        self.valueLabel.setStyleSheet(f"color: {value_colour};")
 
 
 class AnalyticsView(QWidget):
@@ -168,7 +176,7 @@ class AnalyticsView(QWidget):
         self.exportCsvButton.setEnabled(False)
         self.statusLabel = QLabel()
         self.statusLabel.setObjectName("statusLabel")
-        self.statusLabel.setStyleSheet("color: palette(placeholder-text);")
+        self.statusLabel.setStyleSheet(f"color: {self.palette().color(QPalette.ColorRole.PlaceholderText).name()};")
         for widget in (self.periodBox, self.generatorBox, self.refreshButton):
             bar.addWidget(widget)
         bar.addWidget(self.statusLabel, 1)
@@ -269,6 +277,9 @@ class AnalyticsView(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Follow the system palette (dark mode switched on or off while the view is open)."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange):
+            for tile in self.tiles.values():
+                tile.restyle(self.palette())
+            self.statusLabel.setStyleSheet(f"color: {self.palette().color(QPalette.ColorRole.PlaceholderText).name()};")
             for view in self.charts.values():
                 view.setPalette(self.palette())  # type: ignore[attr-defined]
                 view.apply_palette()  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ figure is known in advance. Bulk inserts make the 50,000-job benchmark store in 
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -143,3 +144,32 @@ def write_history(store: Store, jobs: list[FakeJob]) -> None:
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+MODELS = ("claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6")
+STEP_SECONDS = {"prepare": 0.4, "outline": 18.0, "lessons": 120.0, "quizzes": 25.0, "exam": 35.0, "review": 0.3, "save": 0.2}
+FAILURE_KINDS = ("rate_limit", "overloaded", "server", "network", "invalid_output", "auth")
+
+
+def sample_job(rng: random.Random, start: float, *, offline: bool = False, ticks: int = 19) -> FakeJob:
+    """A plausible ended job: ~89 % completed, ~4 % cancelled, the rest failed of some kind;
+    Claude jobs take 40-400 s, cost a few cents, sometimes retry or meet a network drop."""
+    outcome = rng.random()
+    status, kind = "completed", None
+    if outcome > 0.93:
+        status, kind = "failed", rng.choice(FAILURE_KINDS)
+    elif outcome > 0.89:
+        status = "cancelled"
+    generator = "offline" if offline else "claude"
+    run = rng.uniform(40, 400) if generator == "claude" else rng.uniform(1, 8)
+    scale = run / sum(STEP_SECONDS.values())
+    return FakeJob(
+        start=start, run_seconds=run, status=status, generator=generator, error_kind=kind, model=rng.choice(MODELS),
+        retries=[rng.choice(list(REASONS)) for _ in range(rng.choice([0, 0, 0, 1, 2]))] if generator == "claude" else [],
+        etas={p: run * (1 - p / 100) * rng.uniform(0.8, 1.25) for p in (25, 50, 75)},
+        steps={name: seconds * scale * rng.uniform(0.7, 1.3) for name, seconds in STEP_SECONDS.items()} if status == "completed" else {},
+        first_text_after=run * 0.12, ticks=ticks, reached=100 if status == "completed" else rng.uniform(10, 90),
+        failed_for_network_first=generator == "claude" and rng.random() < 0.03,
+        usage=Usage(input_tokens=12000, output_tokens=9000, cache_read_input_tokens=30000, cache_creation_input_tokens=4000,
+                    cost_usd=round(rng.uniform(0.05, 0.6), 4), requests=15) if generator == "claude" else Usage(),
+    )

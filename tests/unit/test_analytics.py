@@ -142,6 +142,12 @@ def test_summaries_are_made_once_and_redone_when_a_job_runs_again(history: Store
     assert stats.jobs == 8 and stats.completed == 3 and stats.failures_by_kind["server"] == 1
 
 
+def test_a_job_that_appears_with_an_old_end_is_still_summarised(history: Store) -> None:
+    assert compute(history).jobs == 9
+    write_history(history, [FakeJob(DAY0 - 86400, 10, status="cancelled")])  # e.g. another process's old job
+    assert compute(history).jobs == 10
+
+
 def test_deleting_a_job_removes_it_from_the_figures(history: Store) -> None:
     compute(history, SINCE)
     job_id = history.read("SELECT id FROM jobs WHERE status = 'cancelled'")[0][0]
