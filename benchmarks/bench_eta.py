@@ -1,6 +1,7 @@
 """How accurate is the ETA? 30 Claude jobs against the local fake API, one after the other in one
-history (so later jobs learn from earlier ones), each with its own course size, concurrency and
-fake latency (time to first byte, delay per streamed delta, lesson length). The real SDK, pipeline
+history (so later jobs learn from earlier ones), each with its own course size (1-4 modules of
+1-4 lessons), concurrency (1-4), model, lesson length (120-320 words) and latency: each model
+has its own speed and each job its own network on top (x0.6-1.6). The real SDK, pipeline
 and store run; the error is measured exactly as `coursegen stats` reports it (core/analytics.py):
 |ETA shown when the bar first reached X % - the true time left| / true time left, median over jobs.
 
@@ -39,15 +40,23 @@ from tests.fakes import DEFAULT_KEY, FakeMessagesAPI  # noqa: E402
 NOTES = " ".join(f"Paragraph {i}: chlorophyll absorbs red and blue light and photosynthesis stores the energy in glucose." for i in range(120))
 
 
+# Per model: (time to first byte, delay per streamed delta) of the fake API. Each job then meets
+# its own network: both are scaled by 0.6-1.6 (a 2.7x spread between jobs of the same model).
+MODEL_LATENCY = {"claude-haiku-4-5": (0.04, 0.004), "claude-sonnet-4-6": (0.08, 0.008), "claude-opus-4-6": (0.12, 0.012)}
+
+
 def job_plan(rng: random.Random) -> dict[str, Any]:
+    model = rng.choice(list(MODEL_LATENCY))
+    first_byte, delta = MODEL_LATENCY[model]
+    network = rng.uniform(0.6, 1.6)
     return {
         "modules": rng.randint(1, 4),
         "lessons_per_module": rng.randint(1, 4),
         "concurrency": rng.choice([1, 2, 3, 4]),
-        "model": rng.choice(["claude-sonnet-4-6", "claude-haiku-4-5"]),
-        "first_byte_s": round(rng.uniform(0.02, 0.2), 3),
-        "delta_s": round(rng.uniform(0.003, 0.015), 4),
-        "lesson_words": rng.choice([80, 120, 160, 240]),
+        "model": model,
+        "first_byte_s": round(first_byte * network, 3),
+        "delta_s": round(delta * network, 4),
+        "lesson_words": rng.choice([120, 160, 240, 320]),
     }
 
 

@@ -3,11 +3,13 @@
 1. **Learned**: seconds per unit of work of every step, per generator *and model*, from the
    last finished jobs (`step_timings`). A unit of the lessons and quizzes steps is a *round* of
    concurrent requests, not a lesson: 12 lessons at concurrency 4 take 1 + 3 rounds (the first
-   lesson is written alone to warm the prompt cache), not 12 lesson-times.
-2. **Live**: how fast this job is going compared with what was expected (finished steps plus
-   the current step so far), shrunk towards the history while there is little evidence.
-   Within a step, the live extrapolation (time so far / share done) weighs more as the step
-   proceeds.
+   lesson is written alone to warm the prompt cache). The quizzes step learns from the quizzes
+   it really waited for (those written during the lessons are not its work).
+2. **Live**: how fast this job goes compared with what was learned, per kind of work (streamed
+   lesson text, structured answers, local work), shrunk towards the history while there is
+   little evidence. In the lessons step, finished lessons set the pace (the bar's share of
+   streamed text assumes a lesson length); elsewhere the live extrapolation (time in the step /
+   share done) weighs more as the step proceeds.
 3. **Steady**: the estimate may rise only as far as the evidence since the last estimate goes
    (the share of the job's run time that has just passed, plus any retry wait announced), so
    it never leaps at a step boundary. It is None ("estimating…") until it means something: with
@@ -30,7 +32,7 @@ DEFAULT_SECONDS_PER_UNIT: dict[str, dict[str, float]] = {
 }
 HISTORY_JOBS = 20  # how many recent jobs the learned rates come from
 SAME_MODEL_MIN = 2  # jobs with the same model needed before they alone set a step's rate
-PRIOR_SHARE = 0.1  # how much expected work the history is worth against this job's own pace
+PRIOR_SHARE = 0.05  # how much expected work the history is worth against this job's own pace
 STEP_ENTRY_S = 0.05  # progress reported this soon after a step starts was done before it
 
 
@@ -72,6 +74,12 @@ def learned_rates(store: object, generator: str, model: str | None) -> dict[str,
     }
 
 
+# Steps alike in what they wait for: a job's pace in one predicts the others of its kind.
+# Lessons stream long text; outline, quizzes and exam are structured (tool) answers; the rest is
+# local work on this machine.
+KINDS = {"lessons": "text", "outline": "tool", "quizzes": "tool", "exam": "tool", "prepare": "local", "review": "local", "save": "local"}
+
+
 class EtaEstimator:
     def __init__(
         self,
@@ -90,30 +98,34 @@ class EtaEstimator:
         self.per_unit = {step: learned.get(step, defaults[step]) for step in STEP_NAMES}
         self._clock = clock
         self._started = clock()
-        self._expected_done = 0.0  # seconds the finished work "should" have taken
-        self._actual_done = 0.0  # seconds it did take
+        self._done: dict[str, list[float]] = {kind: [0.0, 0.0] for kind in set(KINDS.values())}  # kind: [expected, actual]
         self._step = STEP_NAMES[0]
         self._step_started = self._started
         self._entry_fraction = 0.0
         self._lessons_done = 0
+        self._lesson_times: list[float] = []  # when each lesson of the running lessons step finished
         self._shown: tuple[float, float] | None = None  # (when, seconds) of the last estimate
         self._allowance = 0.0  # seconds the estimate may rise by at once (announced retry waits)
 
-    def expected(self, step: str, units: int | None = None) -> float:
+    def expected(self, step: str, units: float | None = None) -> float:
         """Seconds the step should take at the learned pace (for `units`, default all of it)."""
         count = self.units.get(step, 1) if units is None else units
-        return self.per_unit[step] * work_units(step, count, self.concurrency, self.parallel)
+        return self.per_unit[step] * work_units(step, math.ceil(count), self.concurrency, self.parallel)
 
     def step_started(self, step: str) -> None:
         self._step, self._step_started, self._entry_fraction = step, self._clock(), 0.0
+        self._lesson_times = []
 
     def step_finished(self, step: str, seconds: float, units_done: int) -> None:
         if units_done:
-            self._expected_done += self.expected(step, units_done)
-            self._actual_done += seconds
+            evidence = self._done[KINDS[step]]
+            evidence[0] += self.expected(step, units_done)
+            evidence[1] += seconds
 
     def lesson_done(self) -> None:
         self._lessons_done += 1
+        if self._step == "lessons":
+            self._lesson_times.append(self._clock() - self._step_started)
 
     def retrying(self, delay_s: float) -> None:
         """A request waits `delay_s` before it is tried again: the estimate may rise by that."""
@@ -121,9 +133,10 @@ class EtaEstimator:
 
     @property
     def meaningful(self) -> bool:
+        finished = sum(actual for _expected, actual in self._done.values())
         if self.has_history:
-            return self._step != STEP_NAMES[0] or self._actual_done > 0
-        return self._lessons_done > 0 or self._actual_done >= 5
+            return self._step != STEP_NAMES[0] or finished > 0
+        return self._lessons_done > 0 or finished >= 5
 
     def remaining(self, step_fraction: float) -> float | None:
         """Seconds left, or None ("estimating…") while there is no basis for a figure."""
@@ -134,25 +147,51 @@ class EtaEstimator:
             self._entry_fraction = max(self._entry_fraction, fraction)
         if not self.meaningful:
             return None
-        # Share of this step's own work done since it started (quizzes may start half written).
-        done = (fraction - self._entry_fraction) / (1 - self._entry_fraction) if self._entry_fraction < 1 else 1.0
-        done = min(max(done, 0.0), 1.0)
-        step_expected = self.expected(self._step)
-        speed = self._speed(in_step, step_expected * done)
-        modelled = step_expected * (1 - done) * speed
-        if done > 0.05 and in_step > 0.5:
-            live = in_step * (1 - done) / done
-            current = done * live + (1 - done) * modelled
+        if self._step == "lessons" and self._lesson_times:
+            current, evidence = self._lessons_left(in_step)
         else:
-            current = modelled
-        later = sum(self.expected(step) for step in STEP_NAMES[STEP_NAMES.index(self._step) + 1 :]) * speed
+            current, evidence = self._step_left(in_step, fraction)
+        later = sum(self.expected(step) * self._pace(KINDS[step], evidence) for step in STEP_NAMES[STEP_NAMES.index(self._step) + 1 :])
         return self._steady(max(0.0, current + later), now)
 
-    def _speed(self, in_step: float, step_expected_so_far: float) -> float:
-        """How much slower (>1) or faster (<1) this job runs than the history says, shrunk
-        towards 1 by a prior worth a tenth of the job's expected time when there is history."""
-        actual = self._actual_done + in_step
-        expected = self._expected_done + step_expected_so_far
+    def _step_left(self, in_step: float, fraction: float) -> tuple[float, tuple[str, float, float]]:
+        """Seconds left in the current step from its share done, and the step's own evidence
+        (kind, expected, actual) so far."""
+        entry = self._entry_fraction
+        # Share of this step's own work done since it started (quizzes may start half written).
+        done = min(max((fraction - entry) / (1 - entry), 0.0), 1.0) if entry < 1 else 1.0
+        kind = KINDS[self._step]
+        evidence = (kind, self.expected(self._step, self.units.get(self._step, 1) * (1 - entry)) * done, in_step)
+        modelled = self.expected(self._step, self.units.get(self._step, 1) * (1 - fraction)) * self._pace(kind, evidence) if fraction < 1 else 0.0
+        if done > 0.05 and in_step > 0.5:
+            live = in_step * (1 - done) / done
+            return done * live + (1 - done) * modelled, evidence
+        return modelled, evidence
+
+    def _lessons_left(self, in_step: float) -> tuple[float, tuple[str, float, float]]:
+        """Lessons: finished lessons are the firm evidence (the share of text streamed assumes
+        a lesson length); pace = time to the last finished lesson per round of them."""
+        pending = max(1, round(self.units.get("lessons", 1) * (1 - self._entry_fraction)))
+        done = min(len(self._lesson_times), pending)
+        rounds_done = work_units("lessons", done, self.concurrency, self.parallel)
+        rounds_total = work_units("lessons", pending, self.concurrency, self.parallel)
+        last = self._lesson_times[-1]
+        evidence = ("text", self.per_unit["lessons"] * rounds_done, last)
+        live = max(0.0, last / rounds_done * rounds_total - in_step)
+        modelled = max(0.0, self.per_unit["lessons"] * rounds_total * self._pace("text", evidence) - in_step)
+        share = rounds_done / rounds_total
+        return share * live + (1 - share) * modelled, evidence
+
+    def _pace(self, kind: str, current: tuple[str, float, float]) -> float:
+        """How much slower (>1) or faster (<1) than the history this job does work of `kind`:
+        from its finished steps of that kind (and the running step, `current`), else from all of
+        its work; shrunk towards 1 by a prior worth a small share of the job's expected time."""
+        expected, actual = self._done[kind]
+        if current[0] == kind:
+            expected, actual = expected + current[1], actual + current[2]
+        if expected <= 0:
+            expected = sum(e for e, _a in self._done.values()) + current[1]
+            actual = sum(a for _e, a in self._done.values()) + current[2]
         prior = PRIOR_SHARE * sum(self.expected(step) for step in STEP_NAMES) if self.has_history else 0.0
         if expected + prior <= 0 or actual <= 0:
             return 1.0

@@ -315,11 +315,12 @@ class _Job:
                 raise self.failure
             self.end_step(lessons_step, len(pending))
             quizzes_step = self.begin_step("quizzes")
+            written_before = quizzes_written  # the step's own work (the ETA learns from it) is the rest
             self.progress.update(self._quiz_fraction(outline, quiz_tasks), "Writing module quizzes…", force=True)
             await asyncio.gather(*quiz_tasks.values())
             if self.failure:
                 raise self.failure
-            self.end_step(quizzes_step, quizzes_written)
+            self.end_step(quizzes_step, quizzes_written - written_before)
         return {module_id: task.result() for module_id, task in quiz_tasks.items()}  # type: ignore[misc]
 
     def _lesson_fraction(self) -> float:
