@@ -290,7 +290,7 @@ class _Job:
             self.save("quiz", module.id, quiz)
             quizzes_written += 1
             if self.current_step == "quizzes":
-                self.progress.update(self._quiz_fraction(outline, quiz_tasks), f"Quiz for “{module.title}” written", force=True)
+                self.progress.update(self._quiz_fraction(outline, quiz_tasks, finishing=1), f"Quiz for “{module.title}” written", force=True)
             return quiz
 
         lessons_step = self.begin_step("lessons")
@@ -327,8 +327,9 @@ class _Job:
         partial = sum(min(chars / EXPECTED_LESSON_CHARS, 0.9) for chars in self._lesson_chars.values())
         return (self.lessons_done + partial) / max(self.total_lessons, 1)
 
-    def _quiz_fraction(self, outline: Outline, quiz_tasks: dict[str, asyncio.Task[Quiz]]) -> float:
-        done = sum(1 for task in quiz_tasks.values() if task.done() and not task.cancelled())
+    def _quiz_fraction(self, outline: Outline, quiz_tasks: dict[str, asyncio.Task[Quiz]], finishing: int = 0) -> float:
+        """Share of quizzes written; `finishing` counts the calling quiz, whose task is not done yet."""
+        done = finishing + sum(1 for task in quiz_tasks.values() if task.done() and not task.cancelled())
         return done / max(len(outline.modules), 1)
 
     async def guarded(self, make: Callable[[], Awaitable[T]]) -> T | None:

@@ -145,3 +145,12 @@ def test_a_job_that_cannot_start_ends_failed_with_one_event(store: Store) -> Non
     assert record.status == JobStatus.FAILED and record.error_kind == "auth" and record.resumable
     assert [type(event) for event in events] == [JobFailed]
     assert store.events(job.id) == events
+
+
+def test_the_bar_counts_the_quiz_just_written(store: Store) -> None:
+    """When the last quiz is saved the bar is at the end of the quiz share (it used to lag one
+    quiz behind, and the ETA with it)."""
+    events: list = []
+    pipeline.run(make_request(topic="Quizzes", modules=3, lessons_per_module=1, concurrency=1), ScriptedGenerator(delay=0.01), store, events.append, CancelToken())
+    quiz_percents = [event.percent for event in events if isinstance(event, Progress) and event.message.startswith("Quiz for")]
+    assert quiz_percents and quiz_percents[-1] == 82.0  # 70 + 12 x 3/3
