@@ -139,3 +139,15 @@ def test_view_menu_opens_analytics_with_ctrl_shift_a(qtbot, window) -> None:  # 
     assert view.emptyLabel.isVisible()  # a fresh history
     action.trigger()  # a second time raises the same window
     assert window.findChildren(AnalyticsView) == [view]
+
+
+def test_the_app_starts_without_loading_qtcharts() -> None:
+    """QtCharts is loaded when the Analytics view first shows figures, not at start-up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import coursegen_desktop.gui.app, coursegen_desktop.gui.main_window; "
+        "sys.exit(1 if 'PySide6.QtCharts' in sys.modules or 'coursegen_desktop.gui.analytics_view' in sys.modules else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
