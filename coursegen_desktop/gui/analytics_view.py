@@ -35,6 +35,13 @@ EMPTY_TEXT = "No job has ended in this period yet: generate a course and its fig
 PERIODS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("All time", None))
 GENERATORS = (("All generators", None), ("Claude", "claude"), ("Offline", "offline"))
 GOOD, BAD = "#2e9d5b", "#d9534f"
+# (key, title, the sentence shown instead of an empty chart)
+CHARTS = (
+    ("jobs", "Jobs per day by outcome", "No job ended in this period."),
+    ("durations", "Run time of completed jobs", "No job completed in this period, so there are no run times to show."),
+    ("cost", "Cost per day by model", "Nothing was spent in this period: offline jobs are free."),
+    ("steps", "Step durations (P50 / P95)", "No step finished in this period."),
+)
 
 
 def _pct(value: float | None) -> str:
@@ -209,6 +216,7 @@ class AnalyticsView(QWidget):
         self.chartsGrid.setSpacing(8)
         grid.addLayout(self.chartsGrid, 1)
         self.charts: dict[str, object] = {}  # made on the first figures: QtCharts loads only then
+        self._chart_cells: dict[str, QStackedWidget] = {}
         scroll = QScrollArea()
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
@@ -259,20 +267,40 @@ class AnalyticsView(QWidget):
         self.failed.emit(message)
 
     def _fill_charts(self, stats: Stats) -> None:
+        """Draw the four charts; a chart with nothing to show says so in one sentence."""
         from coursegen_desktop.gui import analytics_charts as charts
 
         if not self.charts:
-            titles = (("jobs", "Jobs per day by outcome"), ("durations", "Run time of completed jobs"),
-                      ("cost", "Cost per day by model"), ("steps", "Step durations (P50 / P95)"))
-            for index, (key, title) in enumerate(titles):
+            for index, (key, title, _empty) in enumerate(CHARTS):
                 view = charts.Chart(title)
                 view.setObjectName(f"chart_{key}")
+                note = QLabel()
+                note.setObjectName(f"chartEmpty_{key}")
+                note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                note.setWordWrap(True)
+                note.setFrameShape(QFrame.Shape.StyledPanel)
+                cell = QStackedWidget()
+                cell.addWidget(view)
+                cell.addWidget(note)
                 self.charts[key] = view
-                self.chartsGrid.addWidget(view, index // 2, index % 2)
-        charts.fill_jobs_per_day(self.charts["jobs"], stats)
-        charts.fill_durations(self.charts["durations"], stats)
-        charts.fill_cost_per_day(self.charts["cost"], stats)
-        charts.fill_steps(self.charts["steps"], stats)
+                self._chart_cells[key] = cell
+                self.chartsGrid.addWidget(cell, index // 2, index % 2)
+        has_data = {
+            "jobs": bool(stats.days),
+            "durations": bool(stats.durations),
+            "cost": any(stats.cost_by_model.values()),
+            "steps": bool(stats.steps),
+        }
+        fill = {"jobs": charts.fill_jobs_per_day, "durations": charts.fill_durations, "cost": charts.fill_cost_per_day, "steps": charts.fill_steps}
+        for key, title, empty in CHARTS:
+            cell = self._chart_cells[key]
+            if has_data[key]:
+                fill[key](self.charts[key], stats)
+                cell.setCurrentIndex(0)
+            else:
+                note = cell.widget(1)
+                note.setText(f"<b>{title}</b><br>{empty}")  # type: ignore[attr-defined]
+                cell.setCurrentIndex(1)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Follow the system palette (dark mode switched on or off while the view is open)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui.analytics_view import EMPTY_TEXT, GOOD, AnalyticsView
@@ -73,6 +73,9 @@ def test_generator_filter_recomputes(qtbot, store: Store) -> None:  # noqa: ANN0
         view.generatorBox.setCurrentIndex(view.generatorBox.findData("offline"))
     assert blocker.args[0].jobs == 2
     assert view.tiles["retry_rate"].valueLabel.text() == "–"
+    cost_note = view.findChild(QLabel, "chartEmpty_cost")  # offline jobs cost nothing: a sentence, not an empty chart
+    assert cost_note is not None and cost_note.isVisible() and "offline jobs are free" in cost_note.text()
+    assert view.charts["jobs"].isVisible()
 
 
 def test_empty_state_is_one_sentence(qtbot, store: Store) -> None:  # noqa: ANN001

@@ -32,3 +32,9 @@ def test_bundle_builds_and_self_test_passes(tmp_path: Path) -> None:
     cli = subprocess.run([str(executable), "--cli", "jobs", "--json"], capture_output=True, text=True, timeout=60, env=env)
     assert cli.returncode == 0 and cli.stdout.strip().startswith("["), cli.stderr
     assert not (dist / "coursegen-desktop" / "_internal" / "PySide6" / "Qt" / "translations").exists()
+    # The Analytics view's charts: QtCharts and the OpenGL libraries it links are bundled.
+    internal = dist / "coursegen-desktop" / "_internal" / "PySide6"
+    assert list(internal.glob("QtCharts*")) and list((internal / "Qt" / "lib").glob("libQt6Charts.so*"))
+    assert list((internal / "Qt" / "lib").glob("libQt6OpenGLWidgets.so*"))
+    stats = subprocess.run([str(executable), "--cli", "stats", "--json"], capture_output=True, text=True, timeout=60, env=env)
+    assert stats.returncode == 0 and '"success_rate"' in stats.stdout, stats.stderr
