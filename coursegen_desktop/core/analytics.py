@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import statistics
 from collections.abc import Iterable
@@ -34,11 +35,13 @@ from datetime import date, datetime, time as dtime
 
 from pathlib import Path
 
-from coursegen_desktop.core.errors import storage_error_from_os
+from coursegen_desktop.core.errors import CourseGenError, storage_error_from_os
 from coursegen_desktop.core.export.atomic import write_file_atomically
 from coursegen_desktop.core.models import JobStatus
 from coursegen_desktop.core.steps import STEP_NAMES
 from coursegen_desktop.core.store import Store
+
+log = logging.getLogger(__name__)
 
 ENDED = ("completed", "failed", "cancelled")
 RETRY_CAUSES = ("429", "5xx", "529", "cut_stream", "timeout", "other")
@@ -120,7 +123,7 @@ class _JobSummary:
 
 # Ended jobs whose summary is missing or older than their end. `since` limits the search to the
 # jobs that ended lately (an index range): an hour before the newest summary covers any job whose
-# end was stamped before a slow commit; None searches the whole history.
+# end was stamped before a slow commit; -inf searches the whole history.
 _STALE_SQL = f"""
     SELECT j.id FROM jobs j LEFT JOIN job_stats s ON s.job_id = j.id
     WHERE j.finished_at >= ? AND j.status IN {ENDED}
@@ -140,12 +143,13 @@ _EVENTS_SQL = """
         CASE type WHEN 'StepCompleted' THEN json_extract(body, '$.duration_s')
                   WHEN 'JobStarted' THEN json_extract(body, '$.model') END
     FROM job_events
-    WHERE job_id IN ({marks}) AND type IN ('JobStarted', 'Progress', 'TopicCompleted', 'Retrying', 'JobFailed', 'StepCompleted')
+    WHERE job_id IN ({marks}) AND type IN ('JobStarted', 'Progress', 'TopicCompleted', 'Retrying', 'JobFailed', 'StepCompleted') {valid}
     ORDER BY job_id, seq
 """
 _JOBS_SQL = """
     SELECT id, finished_at, status, error_kind, run_seconds, usage_json,
-           json_extract(request_json, '$.generator'), json_extract(request_json, '$.model')
+           CASE WHEN json_valid(request_json) THEN json_extract(request_json, '$.generator') END,
+           CASE WHEN json_valid(request_json) THEN json_extract(request_json, '$.model') END
     FROM jobs WHERE id IN ({marks})
 """
 _INSERT_SQL = f"""
@@ -181,7 +185,12 @@ def summarise(store: Store) -> int:
 def _summary_rows(store: Store, job_ids: list[str]) -> list[tuple]:
     marks = ", ".join("?" * len(job_ids))
     summaries: dict[str, _JobSummary] = {job_id: _JobSummary() for job_id in job_ids}
-    for job_id, kind, at, percent, eta, has_text, text, value in store.read(_EVENTS_SQL.format(marks=marks), tuple(job_ids)):
+    try:
+        events = store.read(_EVENTS_SQL.format(marks=marks, valid=""), tuple(job_ids))
+    except CourseGenError:  # a damaged event body: read the batch again, leaving such events out
+        log.warning("a job's history holds an event that cannot be read; it is left out of the statistics")
+        events = store.read(_EVENTS_SQL.format(marks=marks, valid="AND json_valid(body)"), tuple(job_ids))
+    for job_id, kind, at, percent, eta, has_text, text, value in events:
         summaries[job_id].feed(kind, at, percent, eta, bool(has_text), text, value)
     rows = []
     for job_id, finished_at, status, error_kind, run_seconds, usage_json, req_generator, req_model in store.read(

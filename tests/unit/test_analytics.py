@@ -148,6 +148,18 @@ def test_a_job_that_appears_with_an_old_end_is_still_summarised(history: Store) 
     assert compute(history).jobs == 10
 
 
+def test_a_damaged_event_is_left_out_not_fatal(store: Store) -> None:
+    jobs = known_history()[:2]
+    write_history(store, jobs)
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("UPDATE job_events SET body = '{not json' WHERE job_id = ? AND type = 'Retrying'", (jobs[0].job_id,))
+    conn.close()
+    stats = compute(store)
+    assert stats.jobs == 2 and stats.completed == 2
+    assert stats.retries_by_cause["cut_stream"] == 1  # job B's retries still count; A's damaged ones do not
+
+
 def test_deleting_a_job_removes_it_from_the_figures(history: Store) -> None:
     compute(history, SINCE)
     job_id = history.read("SELECT id FROM jobs WHERE status = 'cancelled'")[0][0]
