@@ -259,7 +259,7 @@ class ProgressLine:
         if isinstance(event, TopicCompleted):
             self._lessons = f"{event.done} of {event.total} lessons"
         if self.tty and isinstance(event, Progress):
-            eta = f" · {_eta(event.eta_s)}" if event.eta_s else ""
+            eta = " · estimating…" if event.eta_s is None else f" · {_eta(event.eta_s)}" if event.eta_s else ""
             self._write(f"[{event.percent:5.1f}%] {event.message}{eta}")
         elif isinstance(event, StepStarted):
             line = f"[{event.index + 1}/7] {event.label}"

@@ -164,3 +164,11 @@ def test_learned_rates_prefer_the_same_model(tmp_path: Path) -> None:
         assert learned_rates(store, "offline", None) == {}
     finally:
         store.close()
+
+
+def test_the_progress_window_says_estimating_until_there_is_an_eta() -> None:
+    from coursegen_desktop.gui.job_state import format_eta
+
+    assert format_eta(None) == "estimating…"
+    assert format_eta(30) == "less than a minute left"
+    assert format_eta(150) == "about 2 min left"
