@@ -241,6 +241,11 @@ class AnalyticsView(QWidget):
         self._started = time.perf_counter()
         run_in_background(compute, self.store, self.period(), on_done=self._show, on_error=self._failed, owner=self)
 
+    def job_ended(self, _job_id: str = "") -> None:
+        """A job ended: recount if the view is open (its figures include it)."""
+        if self.isVisible():
+            self.reload()
+
     def _show(self, stats: Stats) -> None:
         self._loading = False
         if self._reload_again:

@@ -518,6 +518,8 @@ class MainWindow(QMainWindow):
         view = self.findChild(AnalyticsView, "analyticsView")
         if view is None:
             view = AnalyticsView(self.store, self)
+            if self.job_manager is not None:  # a job that ends while the view is open counts at once
+                self.job_manager.job_finished.connect(view.job_ended)
         view.show()
         view.raise_()
         view.activateWindow()

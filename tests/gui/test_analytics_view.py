@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 
+from coursegen_desktop.core.models import make_request
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui.analytics_view import EMPTY_TEXT, GOOD, AnalyticsView
 from tests.helpers.history import FakeJob, write_history
@@ -142,6 +143,10 @@ def test_view_menu_opens_analytics_with_ctrl_shift_a(qtbot, window) -> None:  # 
     assert view.emptyLabel.isVisible()  # a fresh history
     action.trigger()  # a second time raises the same window
     assert window.findChildren(AnalyticsView) == [view]
+    qtbot.waitUntil(lambda: not view._loading, timeout=10_000)
+    with qtbot.waitSignal(view.loaded, timeout=20_000, check_params_cb=lambda stats: stats.jobs == 1):
+        window.job_manager.submit(make_request(topic="Cells", modules=1, lessons_per_module=1))  # a job ends while the view is open
+    assert view.tiles["success_rate"].valueLabel.text() == "100.0 %"
 
 
 def test_the_app_starts_without_loading_qtcharts() -> None:
