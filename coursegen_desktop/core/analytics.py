@@ -24,10 +24,12 @@ Definitions (the tests pin them):
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
 import math
+import operator
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,6 +51,7 @@ ETA_POINTS = (25, 50, 75)
 SUCCESS_TARGET = 0.95  # the seed's target for the generation success rate
 ETA_ERROR_TARGET_PCT = 20.0  # issue 12: median ETA error at 50 % progress
 _BATCH = 400  # jobs summarised per transaction
+_NOT_NONE = functools.partial(operator.is_not, None)
 
 
 def retry_cause(reason: str) -> str:
@@ -390,9 +393,6 @@ def compute(store: Store, period: Period = Period(), *, refresh: bool = True) ->
         f"SELECT coalesce(error_kind, 'unknown'), count(*) FROM job_stats WHERE {where} AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1",
         params,
     ))
-    stats.durations = [value for (value,) in store.read(f"SELECT run_seconds FROM job_stats WHERE {where} AND status = 'completed'", params)]
-    stats.durations.sort()  # here: Python sorts floats faster than SQLite's sorter
-    stats.duration_s = {f"p{p}": percentile(stats.durations, p) for p in (50, 95, 99)}
     _distributions(store, stats, where, params)
     _per_day(store, stats, where, params)
     return stats
@@ -425,15 +425,19 @@ def _totals(store: Store, stats: Stats, where: str, params: tuple) -> None:
 
 
 def _distributions(store: Store, stats: Stats, where: str, params: tuple) -> None:
-    """Per-step, first-text and ETA-error figures: one fetch of the few columns they need (one
-    scan beats a query per column), each column sorted here."""
-    names = [f"step_{name}" for name in STEP_NAMES] + ["first_text_s"] + [f"eta_error_{point}" for point in ETA_POINTS]
+    """Run time, per-step, first-text and ETA-error figures: one fetch of the few columns they
+    need (one scan beats a query per column), each column sorted here (Python sorts floats
+    faster than SQLite's sorter)."""
+    names = ["CASE WHEN status = 'completed' THEN run_seconds END"] + [f"step_{name}" for name in STEP_NAMES]
+    names += ["first_text_s"] + [f"eta_error_{point}" for point in ETA_POINTS]
     rows = store.read(f"SELECT {', '.join(names)} FROM job_stats WHERE {where}", params)
     columns: dict[str, list[float]] = {}
-    for index, name in enumerate(names):
-        values = [row[index] for row in rows if row[index] is not None]
+    for name, column in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True):
+        values = list(filter(_NOT_NONE, column))  # C loops: 50,000 jobs in milliseconds
         values.sort()
         columns[name] = values
+    stats.durations = columns[names[0]]
+    stats.duration_s = {f"p{p}": percentile(stats.durations, p) for p in (50, 95, 99)}
     for name in STEP_NAMES:
         values = columns[f"step_{name}"]
         if values:

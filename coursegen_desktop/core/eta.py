@@ -23,7 +23,9 @@ import statistics
 import time
 from collections.abc import Callable
 
+from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.steps import STEP_NAMES
+from coursegen_desktop.core.store import Store
 
 # Rough seconds per unit for a first job, before the history has anything to say.
 DEFAULT_SECONDS_PER_UNIT: dict[str, dict[str, float]] = {
@@ -49,21 +51,26 @@ def work_units(step: str, units: int, concurrency: int, parallel: bool) -> float
     return float(units)
 
 
-def learned_rates(store: object, generator: str, model: str | None) -> dict[str, float]:
+def learned_rates(store: Store, generator: str, model: str | None) -> dict[str, float]:
     """Median seconds per work unit of each step over the recent jobs of this generator,
-    from the jobs of the same model where there are enough of them."""
-    rows = store.read(  # type: ignore[attr-defined]
-        """SELECT st.job_id, st.step, st.units, st.seconds, json_extract(j.request_json, '$.concurrency'),
-                  json_extract(j.request_json, '$.model')
-           FROM step_timings st JOIN jobs j ON j.id = st.job_id
-           WHERE st.generator = ? AND st.units > 0 ORDER BY st.recorded_at DESC LIMIT ?""",
-        (generator, HISTORY_JOBS * len(STEP_NAMES) * 2),
-    )
+    from the jobs of the same model where there are enough of them. An unreadable history
+    gives no rates (the estimate then waits for this job's own evidence), never an error."""
+    try:
+        rows = store.read(
+            """SELECT st.job_id, st.step, st.units, st.seconds,
+                      CASE WHEN json_valid(j.request_json) THEN json_extract(j.request_json, '$.concurrency') END,
+                      CASE WHEN json_valid(j.request_json) THEN json_extract(j.request_json, '$.model') END
+               FROM step_timings st JOIN jobs j ON j.id = st.job_id
+               WHERE st.generator = ? AND st.units > 0 ORDER BY st.recorded_at DESC LIMIT ?""",
+            (generator, HISTORY_JOBS * len(STEP_NAMES) * 2),
+        )
+    except CourseGenError:
+        return {}
     parallel = generator != "offline"
     every: dict[str, list[float]] = {}
     same: dict[str, list[float]] = {}
     for _job, step, units, seconds, concurrency, job_model in rows:
-        rate = seconds / work_units(step, units, int(concurrency or 1), parallel)
+        rate = seconds / work_units(step, units, int(concurrency) if isinstance(concurrency, int) else 1, parallel)
         if len(every.setdefault(step, [])) < HISTORY_JOBS:
             every[step].append(rate)
         if model and generator != "offline" and job_model == model and len(same.setdefault(step, [])) < HISTORY_JOBS:
