@@ -69,7 +69,7 @@ TILES: tuple[TileSpec, ...] = (
              lambda s: None if s.success_rate is None else s.success_rate >= SUCCESS_TARGET),
     TileSpec("cancel_rate", "Cancelled", lambda s: _pct(s.cancel_rate), lambda s: f"{s.cancelled} of {s.jobs} jobs"),
     TileSpec("failure_rate", "Failed", lambda s: _pct(s.failure_rate),
-             lambda s: ", ".join(f"{kind} {count}" for kind, count in list(s.failures_by_kind.items())[:3]) or "no failures"),
+             lambda s: ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in list(s.failures_by_kind.items())[:3]) or "no failures"),
     TileSpec("retry_rate", "Retries per API call", lambda s: _pct(s.retry_rate), lambda s: f"{s.api_calls} API calls"),
     TileSpec("reconnect_success_rate", "Reconnect success", lambda s: _pct(s.reconnect_success_rate),
              lambda s: f"{s.drop_jobs} jobs met a network drop" if s.drop_jobs else "no network drops"),
