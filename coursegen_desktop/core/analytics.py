@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 ENDED = ("completed", "failed", "cancelled")
 RETRY_CAUSES = ("429", "5xx", "529", "cut_stream", "timeout", "other")
+TOKEN_TYPES = ("input", "output", "cache_read", "cache_write")
 ETA_POINTS = (25, 50, 75)
 SUCCESS_TARGET = 0.95  # the seed's target for the generation success rate
 ETA_ERROR_TARGET_PCT = 20.0  # issue 12: median ETA error at 50 % progress
@@ -289,6 +290,7 @@ class Stats:
     tokens: dict[str, int] = field(default_factory=lambda: {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0})
     cost_usd: float = 0.0
     cost_by_model: dict[str, float] = field(default_factory=dict)
+    tokens_by_model: dict[str, dict[str, int]] = field(default_factory=dict)
     cache_read_share: float | None = None
     eta_error_pct: dict[str, float | None] = field(default_factory=lambda: {f"at_{p}": None for p in ETA_POINTS})
     eta_jobs: int = 0  # completed one-run jobs with an ETA shown at 50 %
@@ -318,9 +320,11 @@ class Stats:
             "failures_by_kind": dict(self.failures_by_kind),
             "failure_rate": _round(self.failure_rate),
             "retries_by_cause": dict(self.retries_by_cause),
+            "retry_rate_by_cause": {cause: _round(_ratio(count, self.api_calls)) for cause, count in self.retries_by_cause.items()},
             "api_calls": self.api_calls,
             "first_lesson_text_s": {key: _round(value, 3) for key, value in self.first_text_s.items()},
             "cost_by_model": {model: round(cost, 6) for model, cost in self.cost_by_model.items()},
+            "tokens_by_model": {model: dict(tokens) for model, tokens in self.tokens_by_model.items()},
             "days": [
                 {"day": d.day, "completed": d.completed, "failed": d.failed, "cancelled": d.cancelled,
                  "tokens": d.tokens, "cost_by_model": {m: round(c, 6) for m, c in d.cost_by_model.items()}}
@@ -334,12 +338,16 @@ class Stats:
         for name in ("jobs", "completed", "failed", "cancelled", "success_rate", "cancel_rate", "failure_rate",
                      "retry_rate", "api_calls", "reconnect_success_rate", "cost_usd", "cache_read_share"):
             yield name, "", data[name]
-        for group in ("duration_s", "first_lesson_text_s", "tokens", "eta_error_pct", "failures_by_kind", "retries_by_cause", "cost_by_model"):
+        for group in ("duration_s", "first_lesson_text_s", "tokens", "eta_error_pct", "failures_by_kind", "retries_by_cause",
+                      "retry_rate_by_cause", "cost_by_model"):
             for key, value in data[group].items():  # type: ignore[union-attr]
                 yield group, key, value
         for step, figures in data["steps"].items():  # type: ignore[union-attr]
             for key, value in figures.items():
                 yield f"step_{key}", step, value
+        for model, tokens in self.tokens_by_model.items():
+            for kind, count in tokens.items():
+                yield f"tokens_{kind}", model, count
         for day in self.days:
             for key in ("completed", "failed", "cancelled", "tokens"):
                 yield f"day_{key}", day.day, getattr(day, key)
@@ -451,17 +459,22 @@ def _distributions(store: Store, stats: Stats, where: str, params: tuple) -> Non
 
 
 def _per_day(store: Store, stats: Stats, where: str, params: tuple) -> None:
+    """Jobs by outcome, tokens and cost per local day, and per model, in one grouped scan."""
     days: dict[str, DayFigures] = {}
-    for day, status, model, count, cost, tokens in store.read(
+    for day, status, model, count, cost, *tokens in store.read(
         f"""SELECT date(finished_at, 'unixepoch', 'localtime'), status, model, count(*), total(cost_usd),
-                   total(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)
+                   total(input_tokens), total(output_tokens), total(cache_read_tokens), total(cache_write_tokens)
             FROM job_stats WHERE {where} GROUP BY 1, 2, 3""",
         params,
     ):
         figures = days.setdefault(day, DayFigures(day))
         setattr(figures, status, getattr(figures, status) + count)
-        figures.tokens += int(tokens)
+        figures.tokens += int(sum(tokens))
         if cost:
             figures.cost_by_model[model] = figures.cost_by_model.get(model, 0.0) + cost
             stats.cost_by_model[model] = stats.cost_by_model.get(model, 0.0) + cost
+        if any(tokens):
+            by_type = stats.tokens_by_model.setdefault(model, dict.fromkeys(TOKEN_TYPES, 0))
+            for name, value in zip(TOKEN_TYPES, tokens, strict=True):
+                by_type[name] += int(value)
     stats.days = [days[day] for day in sorted(days)]

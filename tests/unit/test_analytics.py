@@ -10,6 +10,7 @@ import pytest
 
 from coursegen_desktop.core import analytics
 from coursegen_desktop.core.analytics import Period, compute, percentile, retry_cause, summarise
+from coursegen_desktop.core.errors import ErrorKind
 from coursegen_desktop.core.generators.claude_errors import classify
 from coursegen_desktop.core.models import Usage
 from coursegen_desktop.core.store import Store
@@ -82,6 +83,11 @@ def test_every_figure_of_a_known_history(history: Store) -> None:
     assert data["tokens"] == {"input": 3150, "output": 3210, "cache_read": 4000, "cache_write": 1000}
     assert data["cost_usd"] == 0.47
     assert data["cost_by_model"] == {SONNET: 0.17, OPUS: 0.30}
+    assert data["tokens_by_model"] == {
+        SONNET: {"input": 3050, "output": 3010, "cache_read": 4000, "cache_write": 1000},
+        OPUS: {"input": 100, "output": 200, "cache_read": 0, "cache_write": 0},
+    }
+    assert data["retry_rate_by_cause"]["429"] == round(3 / 54, 4)
     assert data["cache_read_share"] == round(4000 / 8150, 4)
     # A: 10 %, B: 0 %, offline: 10 % | A 20 %, B 30 %, offline 0 % | A 0 %, offline 0 % (B showed none).
     assert data["eta_error_pct"] == {"at_25": 10.0, "at_50": 20.0, "at_75": 0.0}
@@ -101,6 +107,17 @@ def test_the_json_contract_keys(history: Store) -> None:
     assert set(data["duration_s"]) == {"p50", "p95", "p99"}
     assert set(data["eta_error_pct"]) == {"at_25", "at_50", "at_75"}
     assert set(data["tokens"]) == {"input", "output", "cache_read", "cache_write"}
+
+
+def test_every_error_kind_is_counted(store: Store) -> None:
+    jobs = [FakeJob(DAY1 + index, 5, status="failed", error_kind=kind.value, reached=20) for index, kind in enumerate(ErrorKind)]
+    write_history(store, [*jobs, FakeJob(DAY1 + 100, 50)])
+    stats = compute(store)
+    assert stats.failures_by_kind == {kind.value: 1 for kind in ErrorKind}
+    assert (stats.jobs, stats.failed, stats.completed) == (len(ErrorKind) + 1, len(ErrorKind), 1)
+    assert stats.failure_rate == len(ErrorKind) / (len(ErrorKind) + 1)
+    assert stats.drop_jobs == 1  # the network failure is a drop that did not reconnect
+    assert stats.reconnect_success_rate == 0.0
 
 
 def test_generator_filter_and_rates_with_nothing_to_divide(history: Store) -> None:
