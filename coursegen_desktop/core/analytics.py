@@ -52,6 +52,7 @@ ETA_POINTS = (25, 50, 75)
 SUCCESS_TARGET = 0.95  # the seed's target for the generation success rate
 ETA_ERROR_TARGET_PCT = 20.0  # issue 12: median ETA error at 50 % progress
 _BATCH = 400  # jobs summarised per transaction
+HISTOGRAM_BINS = 20
 _NOT_NONE = functools.partial(operator.is_not, None)
 
 
@@ -284,6 +285,7 @@ class Stats:
     drop_jobs: int = 0
     reconnect_success_rate: float | None = None
     durations: list[float] = field(default_factory=list)  # completed jobs' run time, sorted
+    duration_histogram: list[int] = field(default_factory=list)  # HISTOGRAM_BINS equal bins from 0 to the longest
     duration_s: dict[str, float | None] = field(default_factory=lambda: {"p50": None, "p95": None, "p99": None})
     steps: dict[str, dict[str, float | None]] = field(default_factory=dict)
     first_text_s: dict[str, float | None] = field(default_factory=lambda: {"p50": None, "p95": None})
@@ -388,6 +390,18 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
+def histogram(sorted_values: list[float], bins: int) -> list[int]:
+    """Counts in `bins` equal bins from 0 to the largest value (which falls in the last bin)."""
+    counts = [0] * bins
+    top = sorted_values[-1] if sorted_values else 0.0
+    if top <= 0:
+        counts[0] = len(sorted_values)
+        return counts
+    for value in sorted_values:
+        counts[min(int(value / top * bins), bins - 1)] += 1
+    return counts
+
+
 def compute(store: Store, period: Period = Period(), *, refresh: bool = True) -> Stats:
     """Every figure for the jobs that ended in `period`. Summarises newly ended jobs first."""
     if refresh:
@@ -446,6 +460,7 @@ def _distributions(store: Store, stats: Stats, where: str, params: tuple) -> Non
         columns[name] = values
     stats.durations = columns[names[0]]
     stats.duration_s = {f"p{p}": percentile(stats.durations, p) for p in (50, 95, 99)}
+    stats.duration_histogram = histogram(stats.durations, HISTOGRAM_BINS)
     for name in STEP_NAMES:
         values = columns[f"step_{name}"]
         if values:

@@ -30,7 +30,6 @@ OUTCOME_COLOURS = {"completed": "#2e9d5b", "failed": "#d9534f", "cancelled": "#8
 SERIES_COLOURS = ("#3b82f6", "#f59e0b", "#a855f7", "#14b8a6", "#ef4444", "#84cc16")
 MARK_COLOURS = {"P50": "#2e9d5b", "P95": "#f59e0b", "P99": "#d9534f"}
 MAX_DAYS = 31  # the newest days shown in the per-day charts
-HISTOGRAM_BINS = 20
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -157,14 +156,11 @@ def fill_cost_per_day(view: Chart, stats: Stats) -> None:
 def fill_durations(view: Chart, stats: Stats) -> None:
     """A histogram of completed jobs' run time, with P50/P95/P99 as vertical lines."""
     view.clear()
-    durations = stats.durations
-    top = durations[-1] if durations else 1.0
+    counts = stats.duration_histogram  # counted off the GUI thread, in core
+    top = stats.durations[-1] if stats.durations else 1.0
     minutes = top >= 180
     scale = 60.0 if minutes else 1.0
-    width = max(top / scale, 1e-6) / HISTOGRAM_BINS
-    counts = [0] * HISTOGRAM_BINS
-    for value in durations:
-        counts[min(int(value / scale / width), HISTOGRAM_BINS - 1)] += 1
+    width = max(top / scale, 1e-6) / len(counts)
     upper = QLineSeries()
     for index, count in enumerate(counts):
         upper.append(QPointF(index * width, count))
@@ -177,7 +173,7 @@ def fill_durations(view: Chart, stats: Stats) -> None:
     fill = QColor(colour)
     fill.setAlpha(120)
     area.setBrush(fill)
-    x_axis = _value_axis("run time (min)" if minutes else "run time (s)", HISTOGRAM_BINS * width, "%.1f" if width * HISTOGRAM_BINS < 10 else "%.0f")
+    x_axis = _value_axis("run time (min)" if minutes else "run time (s)", len(counts) * width, "%.1f" if width * len(counts) < 10 else "%.0f")
     peak = max(counts, default=0)
     y_axis = _value_axis("jobs", peak)
     view.attach(area, x_axis, y_axis)

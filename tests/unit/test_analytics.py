@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coursegen_desktop.core import analytics
-from coursegen_desktop.core.analytics import Period, compute, percentile, retry_cause, summarise
+from coursegen_desktop.core.analytics import Period, compute, histogram, percentile, retry_cause, summarise
 from coursegen_desktop.core.errors import ErrorKind
 from coursegen_desktop.core.generators.claude_errors import classify
 from coursegen_desktop.core.models import Usage
@@ -193,6 +193,12 @@ def test_csv_has_every_headline_figure(history: Store) -> None:
     assert "step_p95,lessons,200.0" in lines
     assert "day_completed,2026-11-21,2" in lines
     assert "reconnect_success_rate,,0.6667" in lines
+
+
+def test_histogram_bins() -> None:
+    assert histogram([], 4) == [0, 0, 0, 0]
+    assert histogram([1.0, 2.0, 3.9, 4.0], 4) == [0, 1, 1, 2]  # bins of 1 s up to the longest, 4 s
+    assert histogram([0.0, 0.0], 2) == [2, 0]
 
 
 def test_percentile_is_nearest_rank() -> None:
