@@ -4,7 +4,6 @@ pool (it may summarise newly ended jobs first); the window never waits for SQL."
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -238,7 +237,6 @@ class AnalyticsView(QWidget):
             return
         self._loading = True
         self.statusLabel.setText("Counting…")
-        self._started = time.perf_counter()
         run_in_background(compute, self.store, self.period(), on_done=self._show, on_error=self._failed, owner=self)
 
     def job_ended(self, _job_id: str = "") -> None:
