@@ -320,7 +320,8 @@ class _Job:
             await asyncio.gather(*quiz_tasks.values())
             if self.failure:
                 raise self.failure
-            self.end_step(quizzes_step, quizzes_written - written_before)
+            # No quiz left when the step began is still a (short) round for the ETA to learn.
+            self.end_step(quizzes_step, max(quizzes_written - written_before, 1) if quizzes_written else 0)
         return {module_id: task.result() for module_id, task in quiz_tasks.items()}  # type: ignore[misc]
 
     def _lesson_fraction(self) -> float:
