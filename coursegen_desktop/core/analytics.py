@@ -405,7 +405,10 @@ def histogram(sorted_values: list[float], bins: int) -> list[int]:
 def compute(store: Store, period: Period = Period(), *, refresh: bool = True) -> Stats:
     """Every figure for the jobs that ended in `period`. Summarises newly ended jobs first."""
     if refresh:
-        summarise(store)
+        try:
+            summarise(store)
+        except CourseGenError as exc:  # e.g. a read-only or busy history: show what is summarised
+            log.warning("could not bring the statistics up to date: %s", exc.message)
     where, params = period.where()
     stats = Stats()
     _totals(store, stats, where, params)

@@ -10,7 +10,7 @@ import pytest
 
 from coursegen_desktop.core import analytics
 from coursegen_desktop.core.analytics import Period, compute, histogram, percentile, retry_cause, summarise
-from coursegen_desktop.core.errors import ErrorKind
+from coursegen_desktop.core.errors import ErrorKind, StorageError
 from coursegen_desktop.core.generators.claude_errors import classify
 from coursegen_desktop.core.models import Usage
 from coursegen_desktop.core.store import Store
@@ -236,3 +236,14 @@ def test_retry_reasons_of_the_classifier_map_to_their_cause() -> None:
         assert failure is not None and failure.retryable
         assert retry_cause(failure.reason) == cause, failure.reason
     assert analytics.RETRY_CAUSES[-1] == "other"
+
+
+def test_a_history_that_cannot_be_written_still_shows_what_is_summarised(history: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert compute(history, SINCE).jobs == 8
+    write_history(history, [FakeJob(DAY2 + 800, 10, status="cancelled")])
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise StorageError("The statistics could not be written because the data folder is read-only; choose a writable folder (COURSEGEN_DATA_DIR).")
+
+    monkeypatch.setattr(history, "write_many", refuse)
+    assert compute(history, SINCE).jobs == 8  # the figures as last summarised, no error
