@@ -221,6 +221,7 @@ def _sources_for(quotes: list[str], chunks: list[Chunk]) -> list[str]:
 def _retirement_date(model: str) -> str | None:
     """The SDK's own table of deprecated models (the SDK would only warn on stderr)."""
     try:
+        sdk()  # the SDK's first import happens under its lock (another thread may be importing it)
         from anthropic.resources.messages import DEPRECATED_MODELS
     except ImportError:
         return None
