@@ -12,7 +12,6 @@ Prints JSON and writes benchmarks/results/analytics.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from coursegen_desktop.core.analytics import Period, compute, summarise  # noqa: E402
 from coursegen_desktop.core.eta import learned_rates  # noqa: E402
 from coursegen_desktop.core.store import Store  # noqa: E402
+from summary import write_result  # noqa: E402 - benchmarks/summary.py, next to this script
 from tests.helpers.history import event_rows, job_row, sample_job  # noqa: E402
 
 BUDGET_MS = 200.0
@@ -133,14 +133,9 @@ def main() -> dict[str, Any]:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version,
                     "load_average_1m": round(os.getloadavg()[0], 2)},
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    out = ROOT / "benchmarks" / "results" / "analytics.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
+    write_result("analytics", result)
     return result
 
 
 if __name__ == "__main__":
-
     main()

@@ -13,7 +13,6 @@ Prints JSON and writes benchmarks/results/eta.json. Target: median error at 50 %
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -35,6 +34,7 @@ from coursegen_desktop.core.generators.anthropic import ClaudeGenerator  # noqa:
 from coursegen_desktop.core.models import JobStatus, make_request  # noqa: E402
 from coursegen_desktop.core.ratelimit import RateLimiter  # noqa: E402
 from coursegen_desktop.core.store import Store  # noqa: E402
+from summary import write_result  # noqa: E402 - benchmarks/summary.py, next to this script
 from tests.fakes import DEFAULT_KEY, FakeMessagesAPI  # noqa: E402
 
 NOTES = " ".join(f"Paragraph {i}: chlorophyll absorbs red and blue light and photosynthesis stores the energy in glucose." for i in range(120))
@@ -110,11 +110,7 @@ def main() -> dict[str, Any]:
         "per_job": jobs,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    out = ROOT / "benchmarks" / "results" / "eta.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
+    write_result("eta", result)
     return result
 
 

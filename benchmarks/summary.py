@@ -30,6 +30,15 @@ HEADLINES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
 }
 
 
+def write_result(name: str, result: dict[str, Any]) -> None:
+    """Print a benchmark's result and keep it as benchmarks/results/NAME.json."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    out = ROOT / "benchmarks" / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+
+
 def _dig(data: Any, keys: tuple[str, ...], worst_is_high: bool) -> Any:
     for index, key in enumerate(keys):
         if key == "*" and isinstance(data, dict):
