@@ -255,6 +255,8 @@ class Store:
             )
         for number in range(version, SCHEMA_VERSION):
             with self._write():
+                if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue  # another process migrated while this one waited for the write lock
                 for statement in _split_sql(MIGRATIONS[number]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number + 1}")
