@@ -42,6 +42,8 @@ screenshots: $(STAMP_TEST) check-base-libs
 
 bench: $(STAMP_TEST)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done
+	@echo; echo "== every benchmark's headline figure against its target (JSON in benchmarks/results/)"
+	@$(PY) benchmarks/summary.py
 
 package: $(STAMP_RUN) check-base-libs
 	$(PY) -m pip install -q -e '.[package]'

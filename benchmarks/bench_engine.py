@@ -217,6 +217,7 @@ def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
         server.wait(10)
 
     results["load_average_after"] = os.getloadavg()
+    results["headline"] = {"name": "Longest GUI-thread stall, 4 Claude jobs + 1 offline job in the engine", "value": results["longest_stall_ms"], "unit": "ms", "target": "<= 50"}
     out = ROOT / "benchmarks" / "results" / "engine.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

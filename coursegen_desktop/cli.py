@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from coursegen_desktop import __version__, cli_batch, cli_engine, cli_local, cli_study
+from coursegen_desktop import __version__, cli_batch, cli_engine, cli_local, cli_stats, cli_study
 from coursegen_desktop.cli_pipe import EXIT_BROKEN_PIPE, OutputGuard, is_broken_pipe, silence_stdio
 from coursegen_desktop.core.applog import setup_logging
 from coursegen_desktop.core.cancel import CancelToken
@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_steer.add_parsers(commands)
     cli_batch.add_parsers(commands)
     cli_engine.add_parsers(commands)
+    cli_stats.add_parsers(commands)
     return parser
 
 
@@ -303,7 +304,7 @@ class ProgressLine:
         if isinstance(event, TopicCompleted):
             self._lessons = f"{event.done} of {event.total} lessons"
         if self.tty and isinstance(event, Progress):
-            eta = f" · {_eta(event.eta_s)}" if event.eta_s else ""
+            eta = " · estimating…" if event.eta_s is None else f" · {_eta(event.eta_s)}" if event.eta_s else ""
             self._write(f"[{event.percent:5.1f}%] {event.message}{eta}")
         elif isinstance(event, StepStarted):
             line = f"[{event.index + 1}/7] {event.label}"
@@ -452,6 +453,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     **cli_study.COMMANDS,
     **cli_batch.COMMANDS,
     **cli_engine.COMMANDS,
+    "stats": cli_stats.cmd_stats,
 }
 from coursegen_desktop.cli_steer import COMMANDS as _STEER_COMMANDS  # noqa: E402 - plan, outline, approve, regenerate, versions, restore
 

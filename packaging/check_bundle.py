@@ -55,6 +55,12 @@ def main() -> int:
             return fail("the bundle's --cli jobs --json did not answer with JSON", cli.stdout + cli.stderr)
         if (bundle / "_internal" / "PySide6" / "Qt" / "translations").exists():
             return fail("Qt's translations are in the bundle; the lean spec should leave them out")
+        pyside = bundle / "_internal" / "PySide6"  # the Analytics view's charts and the OpenGL libraries they link
+        if not (list(pyside.glob("QtCharts*")) and list((pyside / "Qt" / "lib").glob("libQt6Charts.so*")) and list((pyside / "Qt" / "lib").glob("libQt6OpenGLWidgets.so*"))):
+            return fail("QtCharts (the Analytics view's charts) is missing from the bundle")
+        stats = subprocess.run([str(executable), "--cli", "stats", "--json"], capture_output=True, text=True, timeout=60, env=env)
+        if stats.returncode != 0 or '"success_rate"' not in stats.stdout:
+            return fail("the bundle's --cli stats --json did not answer", stats.stdout + stats.stderr)
         print(f"bundle check OK: built in {built_s:.0f} s; {result.stdout.strip()}")
     return 0
 

@@ -190,6 +190,38 @@ def shoot(window: MainWindow, out: Path) -> None:
     grab(settings, out, "settings")
     settings.close()
     view.close()
+    shoot_analytics(window, out)
+
+
+def shoot_analytics(window: MainWindow, out: Path) -> None:
+    """View → Analytics over the real jobs above plus 30 days of generated history (known mix of
+    outcomes, retries, drops and costs from tests/helpers/history.py), light and dark."""
+    import random
+
+    from PySide6.QtGui import QColor, QPalette
+
+    from coursegen_desktop.gui.analytics_view import AnalyticsView
+    from tests.helpers.history import sample_job, write_history
+
+    rng = random.Random(3)
+    now = time.time()
+    jobs = [sample_job(rng, now - 30 * 86400 + rng.uniform(0, 30 * 86400 - 600), offline=rng.random() < 0.2, ticks=0) for _ in range(420)]
+    write_history(window.store, jobs)  # type: ignore[arg-type]
+    window.analyticsAction.trigger()
+    view = window.findChild(AnalyticsView, "analyticsView")
+    assert view is not None
+    view.resize(1180, 900)
+    wait_for(lambda: view.stats is not None and not view.stats.is_empty and not view._loading, "the analytics figures")
+    grab(view, out, "analytics")
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.Base, "#292a2d"),
+                         (QPalette.ColorRole.WindowText, "#e8eaed"), (QPalette.ColorRole.Text, "#e8eaed"),
+                         (QPalette.ColorRole.Button, "#303134"), (QPalette.ColorRole.ButtonText, "#e8eaed"),
+                         (QPalette.ColorRole.Mid, "#5f6368"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
+        dark.setColor(role, QColor(colour))
+    view.setPalette(dark)
+    grab(view, out, "analytics_dark")
+    view.close()
 
 
 def shoot_quiz_history(view: object, course: object) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from coursegen_desktop.core.cancel import Cancelled, CancelToken
 from coursegen_desktop.core.errors import BadInput, CourseGenError, ErrorKind
-from coursegen_desktop.core.eta import EtaEstimator
+from coursegen_desktop.core.eta import EtaEstimator, learned_rates
 from coursegen_desktop.core.events import (
     AnyEvent,
     Event,
@@ -149,7 +149,9 @@ class _Job:
         self.record = EventRecorder(store, job.id, emit)
         self.saved: SavedParts = store.saved_parts(job.id)
         self.previous_usage = job.usage
-        self.eta = EtaEstimator(generator.name, self._units(), store.seconds_per_unit(generator.name))
+        self.eta = EtaEstimator(
+            generator.name, self._units(), learned_rates(store, generator.name, generator.model), concurrency=job.request.concurrency
+        )
         self.progress = ProgressTracker(self.record, job.percent if job.status != JobStatus.QUEUED else 0.0, self.eta)
         self.ctx = GenerationContext(
             job_id=job.id,
@@ -177,6 +179,7 @@ class _Job:
     # -- events from the generator ------------------------------------------------------------
 
     def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
+        self.eta.retrying(delay)
         self.record(Retrying, attempt=attempt, delay_s=round(delay, 2), reason=reason)
 
     def _on_usage(self, kind: str, usage: Usage) -> None:
@@ -331,7 +334,7 @@ class _Job:
             self.save("quiz", module.id, quiz)
             quizzes_written += 1
             if self.current_step == "quizzes":
-                self.progress.update(self._quiz_fraction(outline, quiz_tasks), f"Quiz for “{module.title}” written", force=True)
+                self.progress.update(self._quiz_fraction(outline, quiz_tasks, finishing=1), f"Quiz for “{module.title}” written", force=True)
             return quiz
 
         lessons_step = self.begin_step("lessons")
@@ -358,21 +361,24 @@ class _Job:
                 raise Paused()
             self.end_step(lessons_step, len(pending))
             quizzes_step = self.begin_step("quizzes")
+            written_before = quizzes_written  # the step's own work (the ETA learns from it) is the rest
             self.progress.update(self._quiz_fraction(outline, quiz_tasks), "Writing module quizzes…", force=True)
             await asyncio.gather(*quiz_tasks.values())
             if self.failure:
                 raise self.failure
             if any(task.result() is None for task in quiz_tasks.values()):
                 raise Paused()  # a quiz was not started because the job is pausing
-            self.end_step(quizzes_step, quizzes_written)
+            # No quiz left when the step began is still a (short) round for the ETA to learn.
+            self.end_step(quizzes_step, max(quizzes_written - written_before, 1) if quizzes_written else 0)
         return {module_id: task.result() for module_id, task in quiz_tasks.items()}  # type: ignore[misc]
 
     def _lesson_fraction(self) -> float:
         partial = sum(min(chars / EXPECTED_LESSON_CHARS, 0.9) for chars in self._lesson_chars.values())
         return (self.lessons_done + partial) / max(self.total_lessons, 1)
 
-    def _quiz_fraction(self, outline: Outline, quiz_tasks: dict[str, asyncio.Task[Quiz]]) -> float:
-        done = sum(1 for task in quiz_tasks.values() if task.done() and not task.cancelled())
+    def _quiz_fraction(self, outline: Outline, quiz_tasks: dict[str, asyncio.Task[Quiz]], finishing: int = 0) -> float:
+        """Share of quizzes written; `finishing` counts the calling quiz, whose task is not done yet."""
+        done = finishing + sum(1 for task in quiz_tasks.values() if task.done() and not task.cancelled())
         return done / max(len(outline.modules), 1)
 
     async def guarded(self, make: Callable[[], Awaitable[T]]) -> T | None:

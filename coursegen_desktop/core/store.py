@@ -210,6 +210,46 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX batch_requests_job ON batch_requests(job_id);
     """,
+    # analytics: one summary row per ended job (filled from its events by core/analytics.py, so a
+    # 50,000-job history answers in milliseconds), and indexes for the period and ETA look-ups.
+    """
+    CREATE TABLE job_stats (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        finished_at REAL NOT NULL,
+        status TEXT NOT NULL,
+        generator TEXT NOT NULL,
+        model TEXT NOT NULL,
+        error_kind TEXT,
+        run_seconds REAL NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        requests INTEGER NOT NULL,
+        retries_429 INTEGER NOT NULL,
+        retries_5xx INTEGER NOT NULL,
+        retries_529 INTEGER NOT NULL,
+        retries_cut INTEGER NOT NULL,
+        retries_timeout INTEGER NOT NULL,
+        retries_other INTEGER NOT NULL,
+        met_drop INTEGER NOT NULL,
+        first_text_s REAL,
+        eta_error_25 REAL,
+        eta_error_50 REAL,
+        eta_error_75 REAL,
+        step_prepare REAL,
+        step_outline REAL,
+        step_lessons REAL,
+        step_quizzes REAL,
+        step_exam REAL,
+        step_review REAL,
+        step_save REAL
+    );
+    CREATE INDEX IF NOT EXISTS job_stats_finished_at ON job_stats(finished_at);
+    CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at);
+    CREATE INDEX IF NOT EXISTS step_timings_generator ON step_timings(generator, recorded_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction (COURSEGEN_DB_BUSY_TIMEOUT_S)
@@ -737,6 +777,20 @@ class Store:
         if row is None:
             raise NotFound(f"There is no version {version} of {part} in job {job_id}; list them with `coursegen versions {job_id}`.")
         return row[0]
+
+    # -- read-only queries and batch writes for reports (core/analytics.py) ---------------------
+
+    def read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """Rows of one query on this thread's connection; reports build on it."""
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise storage_error_from_os(exc, "the history") from None
+
+    def write_many(self, sql: str, rows: list[tuple], what: str = "the history") -> None:
+        """One statement over many rows in one transaction (report caches)."""
+        with self._write(what) as conn:
+            conn.executemany(sql, rows)
 
 
 _JOB_COLUMNS = (

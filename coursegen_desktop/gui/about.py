@@ -20,6 +20,7 @@ from coursegen_desktop.gui.icons import app_icon
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("PySide6-Essentials", "Qt 6 and its Python bindings", "LGPL-3.0-only (or GPL-2.0/GPL-3.0)"),
     ("shiboken6", "PySide6 binding runtime", "LGPL-3.0-only (or GPL-2.0/GPL-3.0)"),
+    ("PySide6-Addons", "Qt Charts (the Analytics view's charts)", "LGPL-3.0-only (or GPL-2.0/GPL-3.0)"),
     ("anthropic", "Claude API client", "Apache-2.0"),
     ("pydantic", "data validation", "MIT"),
     ("pypdf", "reading PDF material", "BSD-3-Clause"),

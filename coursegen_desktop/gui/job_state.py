@@ -218,9 +218,10 @@ def format_duration(seconds: float | None) -> str:
 
 
 def format_eta(seconds: float | None) -> str:
-    """An honest, rounded time left: 'less than a minute left', 'about 2 min left'."""
+    """An honest, rounded time left: 'less than a minute left', 'about 2 min left', or
+    'estimating…' while the ETA has no basis yet (core/eta.py)."""
     if seconds is None:
-        return ""
+        return "estimating…"
     if seconds < 45:
         return "less than a minute left"
     minutes = round(seconds / 60)

@@ -188,6 +188,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         self.studyAction = action(view_menu, "&Study", lambda: self.open_study(), "Ctrl+Shift+S")
 
+        view_menu = self.menuBar().addMenu("&View")
+        self.analyticsAction = action(view_menu, "&Analytics", self.show_analytics, "Ctrl+Shift+A")
+
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "&About CourseGen Desktop", self.show_about, "F1")
         action(help_menu, "Open &log folder", lambda: self._open_folder(paths.log_dir()))
@@ -472,6 +475,22 @@ class MainWindow(QMainWindow):
             from coursegen_desktop.gui.study_view import open_study_window
 
             open_study_window(self, self.store, self.settings.study, course_id, course_title, self.courseView.refresh_study_count)
+
+    def show_analytics(self) -> None:
+        """View → Analytics: one window, figures computed off this thread (gui/analytics_view.py)."""
+        if self.store is None:
+            return
+        from coursegen_desktop.gui.analytics_view import AnalyticsView
+
+        view = self.findChild(AnalyticsView, "analyticsView")
+        if view is None:
+            view = AnalyticsView(self.store, self)
+            if self.job_manager is not None:  # a job that ends while the view is open counts at once
+                self.job_manager.job_finished.connect(view.job_ended)
+        view.show()
+        view.raise_()
+        view.activateWindow()
+        view.reload()
 
     def show_about(self) -> None:
         from coursegen_desktop.gui.about import AboutDialog

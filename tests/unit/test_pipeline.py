@@ -142,3 +142,27 @@ def test_a_job_that_cannot_start_ends_failed_with_one_event(store: Store) -> Non
     assert record.status == JobStatus.FAILED and record.error_kind == "auth" and record.resumable
     assert [type(event) for event in events] == [JobFailed]
     assert store.events(job.id) == events
+
+
+def test_the_bar_counts_the_quiz_just_written(store: Store) -> None:
+    """When the last quiz is saved the bar is at the end of the quiz share (it used to lag one
+    quiz behind, and the ETA with it)."""
+    events: list = []
+    pipeline.run(make_request(topic="Quizzes", modules=3, lessons_per_module=1, concurrency=1), ScriptedGenerator(delay=0.01), store, events.append, CancelToken())
+    quiz_percents = [event.percent for event in events if isinstance(event, Progress) and event.message.startswith("Quiz for")]
+    assert quiz_percents and quiz_percents[-1] == 82.0  # 70 + 12 x 3/3
+
+
+def test_the_eta_rises_only_as_far_as_the_evidence_goes(store: Store) -> None:
+    """History says lessons are quick; this job's are twelve times slower. The ETA grows, but
+    between two estimates by no more than the share of the run time that passed (core/eta.py)."""
+    request = make_request(topic="Pace", modules=2, lessons_per_module=2, concurrency=1)
+    pipeline.run(request, ScriptedGenerator(delay=0.02), store, lambda event: None, CancelToken())
+    events: list = []
+    pipeline.run(request, ScriptedGenerator(delay=0.25), store, events.append, CancelToken())
+    shown = [(event.at.timestamp(), event.eta_s) for event in events if isinstance(event, Progress) and event.eta_s is not None]
+    start = events[0].at.timestamp()
+    assert len(shown) > 5
+    for (before, old), (after, new) in zip(shown, shown[1:]):
+        passed = after - before
+        assert new <= old + passed * old / max(after - start, 1.0) + 0.15, (old, new, passed)  # 0.1 s rounding, clock skew

@@ -166,3 +166,26 @@ def test_job_locks_say_who_runs_a_job() -> None:
         second_window.delete_job(job.id)
     store.release_job(job.id)
     assert not store.locks.is_held(job.id) and not second_window.locks.is_held(job.id)
+
+
+def test_two_processes_migrating_at_once_do_not_clash(data_dir: Path) -> None:
+    """The version is read before the write lock is taken; a process that waited while another
+    migrated must not run the same migration again ("table jobs already exists")."""
+    Store.open().close()  # the other process: fully migrated
+
+    class StaleFirstRead:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn, self.stale = conn, True
+
+        def execute(self, sql: str, *args: object) -> object:
+            if self.stale and sql.strip() == "PRAGMA user_version":
+                self.stale = False
+                return self.conn.execute("SELECT 0")  # what this process read before waiting
+            return self.conn.execute(sql, *args)
+
+    store = Store(data_dir / "history.sqlite3")
+    store._local.conn = StaleFirstRead(store._conn)
+    store._migrate()
+    assert store._local.conn.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store._local.conn = store._local.conn.conn
+    store.close()

@@ -88,6 +88,7 @@ def _retirement_date(model: str) -> str | None:
     """The SDK's own table of deprecated models (the SDK would only warn on stderr)."""
     sdk()  # the first import of the SDK happens under its lock (another thread may be listing models)
     try:
+        sdk()  # the SDK's first import happens under its lock (another thread may be importing it)
         from anthropic.resources.messages import DEPRECATED_MODELS
     except ImportError:
         return None
