@@ -20,7 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# file stem: (what, path of keys into the JSON, unit, target); a "*" key takes the worst of a dict's entries.
+# file stem: (what, path of keys into the JSON, unit, target), for results without a "headline" of their own.
 HEADLINES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
     "store": ("Event appends per second (one commit each)", ("event_appends_per_s",), "/s", ">= 50"),
     "claude": ("Cancel to JobCancelled, P95", ("cancel", "to_job_cancelled_ms", "p95"), "ms", "<= 500"),
@@ -43,12 +43,8 @@ def write_result(name: str, result: dict[str, Any]) -> None:
     out.write_text(text + "\n", encoding="utf-8")
 
 
-def _dig(data: Any, keys: tuple[str, ...], worst_is_high: bool) -> Any:
-    for index, key in enumerate(keys):
-        if key == "*" and isinstance(data, dict):
-            values = [_dig(value, keys[index + 1 :], worst_is_high) for value in data.values()]
-            numbers = [value for value in values if isinstance(value, (int, float))]
-            return (max if worst_is_high else min)(numbers) if numbers else None
+def _dig(data: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
         if not isinstance(data, dict) or key not in data:
             return None
         data = data[key]
@@ -79,7 +75,7 @@ def rows(results: Path) -> list[tuple[str, str, str, str, str]]:
             what, value, unit, target = headline.get("name", ""), headline.get("value"), headline.get("unit", ""), headline.get("target", "")
         elif path.stem in HEADLINES:
             what, keys, unit, target = HEADLINES[path.stem]
-            value = _dig(data, keys, worst_is_high=not target.startswith(">="))
+            value = _dig(data, keys)
         else:
             table.append((path.stem, "(no headline figure known)", "–", "", "–"))
             continue
