@@ -20,7 +20,6 @@ import json
 from typing import Any
 
 MAX_LINE = 16 * 1024 * 1024  # a lesson with its text stays far below this
-COMMANDS = ("ping", "submit", "resume", "attach", "cancel", "pause", "stop", "configure", "reorder", "run_next", "jobs", "watch", "check_key", "models", "plan", "batch_submit", "batch_poll", "shutdown")
 
 
 def encode(message: dict[str, Any]) -> bytes:
