@@ -187,8 +187,6 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("&View")
         self.studyAction = action(view_menu, "&Study", lambda: self.open_study(), "Ctrl+Shift+S")
-
-        view_menu = self.menuBar().addMenu("&View")
         self.analyticsAction = action(view_menu, "&Analytics", self.show_analytics, "Ctrl+Shift+A")
 
         help_menu = self.menuBar().addMenu("&Help")

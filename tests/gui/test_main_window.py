@@ -143,3 +143,10 @@ def test_history_panel_owns_the_table_filter_and_job_actions(qtbot, window: Main
     assert panel.openAction.isEnabled() and panel.exportAction.isEnabled() and not panel.cancelAction.isEnabled()
     panel.openAction.trigger()  # the panel asks, the window opens the course
     qtbot.waitUntil(lambda: window.courseView.job_id == dialog.job_id, timeout=3000)
+
+
+def test_the_menu_bar_has_each_menu_once(window: MainWindow) -> None:
+    menus = [action.text() for action in window.menuBar().actions()]
+    assert menus == ["&File", "&Jobs", "&View", "&Help"]
+    view = window.menuBar().actions()[2].menu()
+    assert [action.text() for action in view.actions()] == ["&Study", "&Analytics"]
