@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from coursegen_desktop.engine import protocol
-from coursegen_desktop.engine.address import engine_command, socket_path
+from coursegen_desktop.engine import address
+from coursegen_desktop.engine.address import engine_command
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,12 @@ class EngineConnection:
         self._closed = False
 
     @classmethod
-    def open(cls, path: Path, timeout_s: float = 2.0) -> EngineConnection:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout_s)
+    def open(cls, data_dir: Path, timeout_s: float = 2.0) -> EngineConnection:
+        """Connect to this data folder's engine; OSError when none listens."""
+        sock, hello = address.connect(data_dir, timeout_s)
         try:
-            sock.connect(str(path))
+            if hello:
+                sock.sendall(hello)
         except OSError:
             sock.close()
             raise
@@ -108,24 +110,23 @@ class _Starter:
         self.fallback_reason: str | None = None
 
     def connect(self, data_dir: Path, *, start: bool = True, timeout_s: float = START_TIMEOUT_S) -> EngineConnection:
-        path = socket_path(data_dir)
         try:
-            return EngineConnection.open(path)
+            return EngineConnection.open(data_dir)
         except OSError:
             if not start:
                 raise EngineUnavailable("no engine is running") from None
         with self._lock:  # one thread starts it; the others wait here, then connect
             try:
-                return EngineConnection.open(path)
+                return EngineConnection.open(data_dir)
             except OSError:
                 pass
             try:
-                return self._spawn_and_connect(data_dir, path, timeout_s)
+                return self._spawn_and_connect(data_dir, timeout_s)
             except EngineUnavailable as exc:
                 log.error("the engine could not be started (%s); running jobs in this process", exc)
                 self.fallback_reason = FALLBACK_SENTENCE
                 self.start_in_process(data_dir)
-                return EngineConnection.open(path)
+                return EngineConnection.open(data_dir)
 
     def start_in_process(self, data_dir: Path, factory: object = None) -> None:
         from coursegen_desktop.engine.main import start_in_thread
@@ -138,7 +139,7 @@ class _Starter:
         if engine is not None:
             engine.stop()  # type: ignore[attr-defined]
 
-    def _spawn_and_connect(self, data_dir: Path, path: Path, timeout_s: float) -> EngineConnection:
+    def _spawn_and_connect(self, data_dir: Path, timeout_s: float) -> EngineConnection:
         command = engine_command()
         env = {**os.environ, "COURSEGEN_DATA_DIR": str(data_dir)}
         errors = _stderr_file(data_dir)
@@ -157,7 +158,7 @@ class _Starter:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
-                return EngineConnection.open(path)
+                return EngineConnection.open(data_dir)
             except OSError:
                 pass
             code = process.poll()

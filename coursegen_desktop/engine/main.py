@@ -13,7 +13,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from coursegen_desktop.engine.address import lock_path, socket_path
+from coursegen_desktop.engine.address import lock_path
 from coursegen_desktop.engine.runner import GeneratorFactory
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def _serve(data_dir: Path) -> int:
         return 2
     for notice in store.notices:
         log.warning("history: %s", notice)
-    server = EngineServer(store, socket_path(data_dir), make_generator)
+    server = EngineServer(store, data_dir, make_generator)
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -110,7 +110,7 @@ def start_in_thread(data_dir: Path, factory: GeneratorFactory | None = None) -> 
     from coursegen_desktop.engine.server import EngineServer
 
     store = Store.open(data_dir, recover=False)
-    server = EngineServer(store, socket_path(data_dir), factory or make_generator, exit_when_idle=False)
+    server = EngineServer(store, data_dir, factory or make_generator, exit_when_idle=False)
     ready = threading.Event()
     holder: dict[str, asyncio.AbstractEventLoop] = {}
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import threading
+from hmac import compare_digest as secrets_equal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from coursegen_desktop.core.errors import BadInput, CourseGenError
 from coursegen_desktop.core.events import AnyEvent
 from coursegen_desktop.core.models import CourseRequest
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.engine import protocol
+from coursegen_desktop.engine import address, protocol
 from coursegen_desktop.engine.runner import GeneratorFactory, JobRunner
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ class Connection:
 class EngineServer:
     """Serves one data folder's jobs until it is told to stop or has been idle a while."""
 
-    def __init__(self, store: Store, socket_path: Path, factory: GeneratorFactory, *, max_running: int = 2, exit_when_idle: bool = True) -> None:
-        self.store, self.socket_path, self._factory = store, socket_path, factory
+    def __init__(self, store: Store, data_dir: Path, factory: GeneratorFactory, *, max_running: int = 2, exit_when_idle: bool = True) -> None:
+        self.store, self.data_dir, self._factory = store, data_dir, factory
+        self._token: str | None = None  # TCP only: what a connection's first line must carry
         self._max_running = max_running
         self._exit_when_idle = exit_when_idle
         self._connections: set[Connection] = set()
@@ -83,13 +85,9 @@ class EngineServer:
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         self.runner = JobRunner(self.store, loop, self._deliver, self._factory, self._max_running, on_change=self._jobs_changed)
-        try:
-            self.socket_path.unlink()
-        except FileNotFoundError:
-            pass
-        server = await asyncio.start_unix_server(self._handle, path=str(self.socket_path), limit=protocol.MAX_LINE)
-        os.chmod(self.socket_path, 0o600)
-        log.info("engine %d serving %s", os.getpid(), self.socket_path)
+        server, self._token = await address.listen(self.data_dir, self._handle, protocol.MAX_LINE)
+        endpoint = address.endpoint_file(self.data_dir)
+        log.info("engine %d serving %s", os.getpid(), endpoint)
         if ready is not None:
             ready.set()
         self._arm_idle_timer(FIRST_CLIENT_WAIT_S)
@@ -98,7 +96,7 @@ class EngineServer:
         finally:
             server.close()
             try:
-                self.socket_path.unlink()
+                endpoint.unlink()
             except FileNotFoundError:
                 pass
             self.runner.stop_all(interrupt=True)
@@ -113,6 +111,9 @@ class EngineServer:
     # -- connections ----------------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._token is not None and not await self._greeted(reader):
+            writer.close()
+            return
         connection = Connection(writer)
         self._connections.add(connection)
         self._cancel_idle_timer()
@@ -134,6 +135,15 @@ class EngineServer:
                 subscribers.discard(connection)
             writer.close()
             self._check_idle()
+
+    async def _greeted(self, reader: asyncio.StreamReader) -> bool:
+        """TCP: the first line must be `{"cmd": "hello", "token": …}` with this engine's token
+        (only the user can read it): other programs on the machine cannot drive the engine."""
+        try:
+            hello = protocol.decode(await asyncio.wait_for(reader.readline(), 5.0))
+        except (ValueError, ConnectionError, asyncio.TimeoutError, asyncio.LimitOverrunError):
+            return False
+        return hello.get("cmd") == "hello" and secrets_equal(str(hello.get("token")), self._token or "")
 
     async def _dispatch(self, connection: Connection, line: bytes) -> None:
         try:

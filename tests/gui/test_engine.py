@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from coursegen_desktop.core.events import Event, JobStarted, TopicCompleted
 from coursegen_desktop.core.models import GeneratorKind, JobStatus, make_request
 from coursegen_desktop.engine import client
-from coursegen_desktop.engine.address import socket_path
+from coursegen_desktop.engine.address import endpoint_file
 from tests.helpers.engine import engine_pid
 from coursegen_desktop.gui.main_window import MainWindow
 from coursegen_desktop.gui.settings import Settings
@@ -166,9 +166,9 @@ def test_stop_and_resume_later_interrupts_the_job_and_the_idle_engine_exits(qtbo
     close_and_wait(qtbot, window)
     assert window.store.get_job(record.id).status == JobStatus.INTERRUPTED
     deadline = time.monotonic() + 10
-    while socket_path(data_dir).exists() and time.monotonic() < deadline:
+    while endpoint_file(data_dir).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not socket_path(data_dir).exists()  # idle, no window: the engine exited by itself
+    assert not endpoint_file(data_dir).exists()  # idle, no window: the engine exited by itself
 
 
 def test_cancel_in_the_close_question_keeps_the_window_and_its_job(qtbot, fake_api: FakeMessagesAPI, material: Path) -> None:  # noqa: ANN001

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from coursegen_desktop.engine.address import socket_path
+from coursegen_desktop.engine.address import endpoint_file
 from coursegen_desktop.engine.client import EngineConnection, EngineUnavailable
 
 
 def engine_pid(data_dir: Path) -> int | None:
     """The pid of the engine serving `data_dir`, or None when none answers."""
     try:
-        connection = EngineConnection.open(socket_path(data_dir))
+        connection = EngineConnection.open(data_dir)
     except OSError:
         return None
     try:
@@ -25,11 +25,11 @@ def engine_pid(data_dir: Path) -> int | None:
 
 def shut_down_engine(data_dir: Path, timeout_s: float = 15.0) -> None:
     """Ask the data folder's engine to stop its jobs and exit; wait until its socket is gone."""
-    path = socket_path(data_dir)
+    path = endpoint_file(data_dir)
     if not path.exists():
         return
     try:
-        connection = EngineConnection.open(path)
+        connection = EngineConnection.open(data_dir)
     except OSError:
         return  # a socket left by a killed engine: nothing listens
     try:

@@ -3,6 +3,7 @@ attaching replays the store and follows live with no event twice; bad lines get 
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -14,14 +15,17 @@ from coursegen_desktop.core.events import Event
 from coursegen_desktop.core.models import make_request
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.engine import protocol
-from coursegen_desktop.engine.address import socket_path
+from coursegen_desktop.engine import address
 from coursegen_desktop.engine.client import EngineConnection
 from coursegen_desktop.engine.main import InProcessEngine, start_in_thread
 from tests.helpers.scripted_generator import ScriptedGenerator
 
 
-@pytest.fixture
-def engine(data_dir: Path) -> Iterator[InProcessEngine]:
+@pytest.fixture(params=["unix", "tcp"])
+def engine(request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessEngine]:
+    """Both transports: a Unix socket, and TCP on loopback with a token (what Windows uses)."""
+    if request.param == "tcp":
+        monkeypatch.setenv("COURSEGEN_ENGINE_TRANSPORT", "tcp")
     Store.open(data_dir).close()
     made: list[ScriptedGenerator] = []
 
@@ -36,7 +40,7 @@ def engine(data_dir: Path) -> Iterator[InProcessEngine]:
 
 
 def connect(data_dir: Path) -> EngineConnection:
-    return EngineConnection.open(socket_path(data_dir))
+    return EngineConnection.open(data_dir)
 
 
 def events_until_terminal(connection: EngineConnection) -> list[Event]:
@@ -80,9 +84,8 @@ def test_submit_streams_core_events_and_attach_replays_without_repeats(engine: I
 
 
 def test_bad_lines_and_unknown_commands_get_one_sentence(engine: InProcessEngine, data_dir: Path) -> None:
-    raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    raw.connect(str(socket_path(data_dir)))
-    raw.sendall(b"this is not json\n")
+    raw, hello = address.connect(data_dir, 2.0)
+    raw.sendall(hello + b"this is not json\n")
     connection = EngineConnection(raw)
     assert connection.read() == {"reply": None, "ok": False, "error": "The engine could not read that command.", "kind": "bad_input"}
     reply = connection.request("fly")
@@ -93,3 +96,20 @@ def test_bad_lines_and_unknown_commands_get_one_sentence(engine: InProcessEngine
     assert not reply["ok"] and "\n" not in reply["error"]
     assert connection.request("ping")["ok"]
     connection.close()
+
+
+def test_over_tcp_a_connection_without_the_token_is_closed(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSEGEN_ENGINE_TRANSPORT", "tcp")
+    Store.open(data_dir).close()
+    running = start_in_thread(data_dir, lambda request: ScriptedGenerator())
+    try:
+        info = json.loads(address.port_file(data_dir).read_text())
+        assert (address.port_file(data_dir).stat().st_mode & 0o777) == 0o600
+        intruder = socket.create_connection(("127.0.0.1", info["port"]), timeout=5)
+        intruder.sendall(protocol.encode({"cmd": "hello", "token": "guess"}) + protocol.encode({"cmd": "ping", "id": 1}))
+        assert intruder.recv(100) == b""  # closed, no answer
+        intruder.close()
+        assert EngineConnection.open(data_dir).request("ping")["ok"]  # with the token from the private file
+    finally:
+        running.stop()
+    assert not address.port_file(data_dir).exists()
