@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -143,10 +144,12 @@ class _Starter:
         command = engine_command()
         env = {**os.environ, "COURSEGEN_DATA_DIR": str(data_dir)}
         errors = _stderr_file(data_dir)
+        # Detached, so closing the window (or its terminal) does not take the engine with it.
+        detached = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else {"start_new_session": True}
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors or subprocess.DEVNULL,
-                env=env, start_new_session=True, close_fds=True,
+                env=env, close_fds=True, **detached,
             )
         except OSError as exc:
             raise EngineUnavailable(f"{command[0]}: {exc.strerror or exc}") from None

@@ -68,8 +68,11 @@ def _serve(data_dir: Path) -> int:
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.add_signal_handler(signum, server.request_stop)
+        for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+            try:
+                loop.add_signal_handler(getattr(signal, name), server.request_stop)
+            except (AttributeError, NotImplementedError, RuntimeError):  # Windows: no such signal or handler
+                pass
         loop.call_later(WARM_UP_DELAY_S, lambda: threading.Thread(target=_warm_up, name="warm-up", daemon=True).start())
         await server.serve()
 
