@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QWidget,
 )
 
@@ -32,6 +31,7 @@ from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.models import check_base_url
 from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.settings import PROVIDER_ANTHROPIC, PROVIDER_LOCAL, Settings
+from coursegen_desktop.gui.widgets import button
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +111,7 @@ class LocalModelBox(QGroupBox):
         self.localModelCombo.setEditable(True)
         self.localModelCombo.setCurrentText(settings.local_model)
         self.localModelCombo.lineEdit().setPlaceholderText("for example llama3.2:3b")
-        self.refreshButton = QPushButton("List models")
-        self.refreshButton.setObjectName("refreshModelsButton")
-        self.refreshButton.clicked.connect(self.refresh_models)
+        self.refreshButton = button("List models", "refreshModelsButton", self.refresh_models)
         model_row = QHBoxLayout()
         model_row.addWidget(self.localModelCombo, 1)
         model_row.addWidget(self.refreshButton)
@@ -124,22 +122,15 @@ class LocalModelBox(QGroupBox):
         self.localKeyEdit.setEchoMode(QLineEdit.EchoMode.Password)
         self.localKeyEdit.setPlaceholderText("only if the server needs one (or set OPENAI_API_KEY)")
         self.localKeyEdit.textChanged.connect(lambda text: self.saveLocalKeyButton.setEnabled(bool(text.strip())))
-        self.saveLocalKeyButton = QPushButton("Save key")
-        self.saveLocalKeyButton.setObjectName("saveLocalKeyButton")
-        self.saveLocalKeyButton.setEnabled(False)
-        self.saveLocalKeyButton.clicked.connect(self._save_key)
-        self.removeLocalKeyButton = QPushButton("Remove key")
-        self.removeLocalKeyButton.setObjectName("removeLocalKeyButton")
-        self.removeLocalKeyButton.clicked.connect(self._remove_key)
+        self.saveLocalKeyButton = button("Save key", "saveLocalKeyButton", self._save_key, enabled=False)
+        self.removeLocalKeyButton = button("Remove key", "removeLocalKeyButton", self._remove_key)
         key_row = QHBoxLayout()
         key_row.addWidget(self.localKeyEdit, 1)
         key_row.addWidget(self.saveLocalKeyButton)
         key_row.addWidget(self.removeLocalKeyButton)
         form.addRow("API key:", key_row)
 
-        self.testServerButton = QPushButton("Test")
-        self.testServerButton.setObjectName("testServerButton")
-        self.testServerButton.clicked.connect(self.test_server)
+        self.testServerButton = button("Test", "testServerButton", self.test_server)
         self.serverResultLabel = QLabel()
         self.serverResultLabel.setObjectName("serverResultLabel")
         self.serverResultLabel.setWordWrap(True)

@@ -30,6 +30,7 @@ from coursegen_desktop.core.events import Event, JobQueued
 from coursegen_desktop.core.models import JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
+from coursegen_desktop.gui.widgets import button
 from coursegen_desktop.gui.icons import step_icon
 from coursegen_desktop.gui.job_state import LOG_LIMIT, JobViewState, StepState, StepStatus, format_duration, format_eta
 from coursegen_desktop.gui.jobs import JobManager
@@ -156,23 +157,11 @@ class ProgressDialog(QDialog):
         layout.addWidget(self.logView, 1)
 
         buttons = QHBoxLayout()
-        self.resumeButton = QPushButton("Resume")
-        self.resumeButton.setObjectName("resumeButton")
-        self.resumeButton.clicked.connect(self._resume)
-        self.openCourseButton = QPushButton("Open course")
-        self.openCourseButton.setObjectName("openCourseButton")
-        self.openCourseButton.clicked.connect(self._open_course)
-        self.pauseButton = QPushButton("Pause")
-        self.pauseButton.setObjectName("pauseButton")
-        self.pauseButton.setToolTip("Finish and save the parts being written, start nothing new; Resume continues later, even after a restart.")
-        self.pauseButton.clicked.connect(self._pause)
-        self.cancelButton = QPushButton("Cancel")
-        self.cancelButton.setObjectName("cancelButton")
-        self.cancelButton.clicked.connect(self._cancel)
-        self.backgroundButton = QPushButton("Run in background")
-        self.backgroundButton.setObjectName("backgroundButton")
-        self.backgroundButton.setToolTip("Close this window; the job keeps running and the history shows its progress.")
-        self.backgroundButton.clicked.connect(self.close)
+        self.resumeButton = button("Resume", "resumeButton", self._resume)
+        self.openCourseButton = button("Open course", "openCourseButton", self._open_course)
+        self.pauseButton = button("Pause", "pauseButton", self._pause, tip="Finish and save the parts being written, start nothing new; Resume continues later, even after a restart.")
+        self.cancelButton = button("Cancel", "cancelButton", self._cancel)
+        self.backgroundButton = button("Run in background", "backgroundButton", self.close, tip="Close this window; the job keeps running and the history shows its progress.")
         buttons.addWidget(self.resumeButton)
         buttons.addWidget(self.openCourseButton)
         buttons.addStretch(1)

@@ -34,6 +34,7 @@ from coursegen_desktop.core.study_config import RETENTION_RANGE, StudyConfig
 from coursegen_desktop.gui import claude, tasks
 from coursegen_desktop.gui.local_model_settings import LocalModelBox
 from coursegen_desktop.gui.settings import Settings
+from coursegen_desktop.gui.widgets import button
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,9 @@ class SettingsDialog(QDialog):
         self.keyEdit.setEchoMode(QLineEdit.EchoMode.Password)
         self.keyEdit.setPlaceholderText("sk-ant-…")
         self.keyEdit.textChanged.connect(self._key_typed)
-        self.saveKeyButton = QPushButton("Save key")
-        self.saveKeyButton.setObjectName("saveKeyButton")
-        self.saveKeyButton.setEnabled(False)
-        self.saveKeyButton.clicked.connect(self._save_key)
-        self.testKeyButton = QPushButton("Test key")
-        self.testKeyButton.setObjectName("testKeyButton")
-        self.testKeyButton.clicked.connect(self.test_key)
-        self.removeKeyButton = QPushButton("Remove key")
-        self.removeKeyButton.setObjectName("removeKeyButton")
-        self.removeKeyButton.clicked.connect(self._remove_key)
+        self.saveKeyButton = button("Save key", "saveKeyButton", self._save_key, enabled=False)
+        self.testKeyButton = button("Test key", "testKeyButton", self.test_key)
+        self.removeKeyButton = button("Remove key", "removeKeyButton", self._remove_key)
         row = QHBoxLayout()
         row.addWidget(self.keyEdit, 1)
         row.addWidget(self.saveKeyButton)

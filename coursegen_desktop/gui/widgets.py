@@ -13,6 +13,17 @@ STYLES = {
 }
 
 
+def button(text: str, object_name: str, on_click: Callable[[], object], *, enabled: bool = True, tip: str = "") -> QPushButton:
+    """A push button with the object name tests and checks find it by."""
+    widget = QPushButton(text)
+    widget.setObjectName(object_name)
+    widget.setEnabled(enabled)
+    if tip:
+        widget.setToolTip(tip)
+    widget.clicked.connect(on_click)
+    return widget
+
+
 def heading(text: str) -> QLabel:
     """A section title (bold, a fifth larger), as over the new-course form and the history."""
     label = QLabel(text)
