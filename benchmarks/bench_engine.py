@@ -33,11 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["COURSEGEN_DATA_DIR"] = tempfile.mkdtemp(prefix="coursegen-bench-engine-")
-os.environ["COURSEGEN_NO_KEYRING"] = "1"
+# The keychain stays enabled, as for a user: the window's RSS must not hide the keychain library.
 os.environ["COURSEGEN_RPM"] = "0"  # no client-side rate limit: the fake server has none
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import coursegen_desktop.gui  # noqa: E402,F401 - as the app does first: PySide6's source scan off
 
 from tests.fakes.messages_api import DEFAULT_KEY  # noqa: E402
 from tests.helpers.make_docs import long_text  # noqa: E402
@@ -184,6 +186,7 @@ def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
         results["event_latency_p95_ms"] = results["event_latency_ms"]["p95"]  # type: ignore[index]
         results["gui_rss_mib"] = round(peak_rss, 1)
         results["gui_imported_sdk"] = "anthropic" in sys.modules
+        results["gui_imported_keyring"] = "keyring" in sys.modules
 
         # A window closed and reopened mid-job: nothing lost, nothing twice.
         job = manager.submit(claude)

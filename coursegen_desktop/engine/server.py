@@ -76,7 +76,7 @@ class EngineServer:
             "ping": self._ping, "submit": self._submit, "resume": self._resume, "attach": self._attach,
             "cancel": self._cancel, "pause": self._pause, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
             "watch": self._watch, "check_key": self._check_key, "models": self._models, "shutdown": self._shutdown,
-            "reorder": self._reorder, "run_next": self._run_next, "plan": self._plan,
+            "reorder": self._reorder, "run_next": self._run_next, "plan": self._plan, "key_status": self._key_status,
             "batch_submit": self._batch_submit, "batch_poll": self._batch_poll,
         }
         self._last_queue: list[str] = []
@@ -317,6 +317,12 @@ class EngineServer:
         """The client is a window: tell it about jobs other clients start, and list what runs."""
         connection.watching = True
         return {"jobs": self._jobs_runner.active_jobs(), "queue": self._jobs_runner.queued(), "pid": os.getpid()}
+
+    async def _key_status(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        """Where the key is (the keychain library lives here, not in the window)."""
+        from coursegen_desktop.core import key_status
+
+        return {"status": await asyncio.to_thread(key_status.key_status_dict)}
 
     async def _check_key(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         from coursegen_desktop.core import secrets

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,9 @@ Reply = Callable[[dict[str, Any]], None]
 ENGINE_STOPPED_MESSAGE = "The job engine stopped unexpectedly; Resume continues this job from its saved parts."
 ENGINE_GONE_REPLY = {"ok": False, "error": "The job engine stopped; try again.", "kind": "internal"}
 LOST_CHECK_S = 2.0  # after a dropped connection, how long to look for the engine still holding the job
+# The workers parse the engine's lines on their own threads: with CPython's default 5 ms switch
+# interval a busy worker can keep the GUI thread waiting that long for the interpreter lock.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 _threads: set[QThread] = set()  # every job thread not yet finished, for shutdown and tests
 
@@ -334,6 +338,7 @@ class JobManager(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self.store = store
         self.data_dir: Path = store.path.parent
         self._in_process = generator_factory is not None

@@ -234,8 +234,7 @@ class MainWindow(QMainWindow):
         self.history.set_store(store)
         self.queuePanel.set_manager(manager)
         manager.start()  # the engine starts (or is found) in the background: the first job starts warm
-        if self._has_key:
-            self._fetch_models()
+        self.refresh_key_status()
         self.form.generateButton.setEnabled(True)
         for notice in store.notices:
             self.show_message(notice, "warning")
@@ -256,13 +255,18 @@ class MainWindow(QMainWindow):
         self.show_message(error.message if isinstance(error, CourseGenError) else "The history could not be read; details are in the log.", "error")
 
     def refresh_key_status(self) -> None:
-        """Look the key up again; a Generate pressed meanwhile waits for the answer."""
+        """Look the key up again (the engine does: the keychain library stays out of the window);
+        a Generate pressed meanwhile waits for the answer."""
         self._has_key = None
-        tasks.run_in_background(claude.key_status, on_done=self._key_status, on_error=self._key_lookup_failed, owner=self)
+        if self.job_manager is not None:  # else the history is still opening: asked once it is
+            self.job_manager.call("key_status", self._key_looked_up)
 
-    def _key_lookup_failed(self, error: Exception) -> None:
-        log.warning("the API key lookup failed", exc_info=error)
-        self._key_status(claude.KeyStatus(False, None, False, None))
+    def _key_looked_up(self, reply: dict[str, object]) -> None:
+        status = reply.get("status") if reply.get("ok") else None
+        if not isinstance(status, dict):
+            log.warning("the API key lookup failed: %s", reply.get("error"))
+            status = {"has_key": False, "location": None, "keychain_available": False, "config_dir": None}
+        self._key_status(claude.KeyStatus(**status))
 
     def _key_status(self, status: claude.KeyStatus) -> None:
         self._has_key = status.has_key

@@ -71,16 +71,16 @@ def test_settings_save_key_never_shows_it_again(qtbot, tmp_path: Path, monkeypat
 @pytest.fixture
 def slow_key_lookup(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The key lookup (a keychain can take seconds) answers only when the test says so."""
-    from coursegen_desktop.gui import claude
+    from coursegen_desktop.core import key_status
 
     answer = threading.Event()
-    real = claude.key_status
+    real = key_status.key_status
 
-    def slow() -> claude.KeyStatus:
+    def slow() -> key_status.KeyStatus:
         answer.wait(20)
         return real()
 
-    monkeypatch.setattr(claude, "key_status", slow)
+    monkeypatch.setattr(key_status, "key_status", slow)  # the engine (a thread here) looks it up
     yield answer
     answer.set()
 
