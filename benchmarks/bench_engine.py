@@ -41,8 +41,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import coursegen_desktop.gui  # noqa: E402,F401 - as the app does first: PySide6's source scan off
 
-from tests.fakes.messages_api import DEFAULT_KEY  # noqa: E402
-from tests.helpers.make_docs import long_text  # noqa: E402
+# This process is the window whose RSS is measured: it imports nothing the app does not. The
+# material is written, and the fake server runs, in processes of their own.
+WRITE_MATERIAL = "import sys; from tests.helpers.make_docs import long_text; open(sys.argv[1], 'w', encoding='utf-8').write(long_text(100, headings=True))"
 
 TICK_MS = 5
 STARTUP_RUNS = 5
@@ -117,13 +118,13 @@ def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
     collector = MainThreadGC(parent=app)  # noqa: F841 - as in the app
     data_dir = Path(os.environ["COURSEGEN_DATA_DIR"])
     material = data_dir.parent / f"{data_dir.name}-material.txt"
-    material.write_text(long_text(100, headings=True), encoding="utf-8")
+    subprocess.run([sys.executable, "-c", WRITE_MATERIAL, str(material)], cwd=ROOT, check=True)
 
     # The fake Messages API runs in a process of its own, as a real server would.
     server = subprocess.Popen([sys.executable, "-m", "tests.fakes.messages_api", "0.004", "1", "500"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         os.environ["ANTHROPIC_BASE_URL"] = server.stdout.readline().strip()  # type: ignore[union-attr]
-        os.environ["ANTHROPIC_API_KEY"] = DEFAULT_KEY
+        os.environ["ANTHROPIC_API_KEY"] = server.stdout.readline().strip()  # type: ignore[union-attr]
         settings = Settings()
         settings.max_jobs = 5
         settings.lesson_concurrency = 1
@@ -187,6 +188,7 @@ def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
         results["gui_rss_mib"] = round(peak_rss, 1)
         results["gui_imported_sdk"] = "anthropic" in sys.modules
         results["gui_imported_keyring"] = "keyring" in sys.modules
+        results["gui_imported_pdf_reader"] = "pypdf" in sys.modules
 
         # A window closed and reopened mid-job: nothing lost, nothing twice.
         job = manager.submit(claude)

@@ -303,6 +303,10 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        # One writer at a time in this process: a thread waiting here wakes the moment the lock is
+        # free, where SQLite's busy handler sleeps 1, 2, 5, 10… ms between tries. With five job
+        # threads writing events that sleeping was most of an event's delay (p95 18 ms).
+        self._write_lock = threading.RLock()
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -421,21 +425,22 @@ class Store:
     def _write(self, what: str = "the job") -> Iterator[sqlite3.Connection]:
         """One write transaction; OS and SQLite failures become one-sentence `StorageError`s."""
         conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._write_lock:
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except (sqlite3.OperationalError, OSError) as exc:
-            if conn.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
                 try:
+                    yield conn
+                except BaseException:
                     conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-            raise storage_error_from_os(exc, what) from None
+                    raise
+                conn.execute("COMMIT")
+            except (sqlite3.OperationalError, OSError) as exc:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise storage_error_from_os(exc, what) from None
 
     # -- job ownership ------------------------------------------------------------------------
 

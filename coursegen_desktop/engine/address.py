@@ -13,7 +13,6 @@ Two transports, one protocol:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -24,11 +23,15 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # asyncio is the engine's; windows only connect (and it costs them 10 MiB)
+    import asyncio
 
 ENGINE_FLAG = "--engine"
 COMMAND_ENV = "COURSEGEN_ENGINE_CMD"  # override the engine command (tests, development)
 TRANSPORT_ENV = "COURSEGEN_ENGINE_TRANSPORT"
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Handler = Callable[["asyncio.StreamReader", "asyncio.StreamWriter"], Awaitable[None]]
 
 
 def uses_tcp() -> bool:
@@ -66,6 +69,8 @@ def lock_path(data_dir: Path) -> Path:
 
 async def listen(data_dir: Path, handle: Handler, limit: int) -> tuple[asyncio.AbstractServer, str | None]:
     """Start serving this folder; returns the server and the token clients must send (TCP only)."""
+    import asyncio
+
     endpoint = endpoint_file(data_dir)
     try:
         endpoint.unlink()  # left by an engine that was killed

@@ -10,7 +10,6 @@ settings file or the database.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 from dataclasses import dataclass
@@ -64,10 +63,14 @@ def _module():  # noqa: ANN202 - the module, imported off the GUI thread
 
 
 def fetch_models(base_url: str) -> list[str]:
+    import asyncio  # here, off the GUI thread: the window process does not otherwise need it
+
     return asyncio.run(_module().list_models(base_url, secrets.get_api_key(ACCOUNT)))
 
 
 def test_server(base_url: str, model: str, typed_key: str) -> str:
+    import asyncio
+
     key = typed_key or secrets.get_api_key(ACCOUNT)
     return asyncio.run(_module().check_server(base_url, key, model or None))
 

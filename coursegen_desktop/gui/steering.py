@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from coursegen_desktop.core import outline_review, regenerate
+from coursegen_desktop.core import outline_review
 from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.events import Event, JobCompleted, OutlineReady
 from coursegen_desktop.core.models import JobRecord, JobStatus, Outline
@@ -205,6 +205,9 @@ class Steering(QObject):
 
 
 def _create_rewrite(store: Store, job_id: str, part: str, instruction: str) -> tuple[JobRecord, str]:
-    """The regenerate job and the job whose course it changes (on the background pool)."""
+    """The regenerate job and the job whose course it changes (on the background pool, which
+    imports `regenerate` and the pipeline with it: the window needs neither until then)."""
+    from coursegen_desktop.core import regenerate
+
     record = regenerate.create_job(store, job_id, part, instruction)
     return record, regenerate.source_of(store, record.id)

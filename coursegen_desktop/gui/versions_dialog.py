@@ -7,14 +7,17 @@ nothing is ever lost. Listing and restoring run off the GUI thread.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from coursegen_desktop.core import regenerate
 from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
+
+if TYPE_CHECKING:
+    from coursegen_desktop.core.regenerate import PartVersion
 
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1  # (part, version)
 
@@ -25,8 +28,18 @@ def part_name(part: str) -> str:
     return {"exam": "Practice exam", "flashcards": "Flashcards"}.get(part, f"Lesson {part}")
 
 
+def _versions(store: Store, job_id: str) -> list[PartVersion]:
+    """On the background pool, which also imports `regenerate` (and the pipeline with it): the
+    window needs neither until this dialog opens."""
+    from coursegen_desktop.core import regenerate
+
+    return regenerate.versions(store, job_id)
+
+
 def _restore(store: Store, job_id: str, part: str, version: int) -> str:
     """Restore on the background pool; returns the job whose course changed."""
+    from coursegen_desktop.core import regenerate
+
     regenerate.restore(store, job_id, part, version)
     return regenerate.source_of(store, job_id)
 
@@ -66,9 +79,9 @@ class VersionsDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        tasks.run_in_background(regenerate.versions, self.store, self.job_id, on_done=self._show, on_error=self._failed, owner=self)
+        tasks.run_in_background(_versions, self.store, self.job_id, on_done=self._show, on_error=self._failed, owner=self)
 
-    def _show(self, versions: list[regenerate.PartVersion]) -> None:
+    def _show(self, versions: list[PartVersion]) -> None:
         self.versionList.clear()
         for version in versions:
             when = datetime.fromtimestamp(version.saved_at).strftime("%Y-%m-%d %H:%M")

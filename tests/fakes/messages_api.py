@@ -770,12 +770,12 @@ def main() -> None:
     """Serve from its own process (benchmarks: the server must not share the window's interpreter).
 
     `python -m tests.fakes.messages_api DELTA_DELAY WORDS_PER_DELTA LESSON_WORDS` prints the base
-    URL, then serves until stdin closes."""
+    URL and the key it accepts, one line each, then serves until stdin closes."""
     import sys
 
     delta_delay, words_per_delta, lesson_words = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     with FakeMessagesAPI(delta_delay=delta_delay, words_per_delta=words_per_delta, lesson_words=lesson_words) as api:
-        print(api.base_url, flush=True)
+        print(api.base_url, DEFAULT_KEY, sep="\n", flush=True)
         sys.stdin.read()
 
 
