@@ -2,4 +2,5 @@
 
 from coursegen_desktop.launch import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a child process of the engine imports this module again
+    raise SystemExit(main())

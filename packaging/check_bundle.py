@@ -50,6 +50,8 @@ def main() -> int:
             return fail("the bundle's --self-test did not pass", result.stdout + result.stderr)
         if "(in the engine process)" not in result.stdout:  # `coursegen-desktop --engine` must start from the bundle
             return fail("the bundle's self-test job did not run in the engine process", result.stdout + result.stderr)
+        if "offline generator in a child process" not in result.stdout:  # multiprocessing must work in the bundle
+            return fail("the bundle's engine did not run the offline generator in a child process", result.stdout + result.stderr)
         cli = subprocess.run([str(executable), "--cli", "jobs", "--json"], capture_output=True, text=True, timeout=60, env=env)
         if cli.returncode != 0 or not cli.stdout.strip().startswith("["):
             return fail("the bundle's --cli jobs --json did not answer with JSON", cli.stdout + cli.stderr)

@@ -1,8 +1,13 @@
 """Entry script for the PyInstaller bundle: the desktop app, its job engine (`--engine`, checked
 first, before Qt is imported), or `coursegen` when called by that name."""
 
+import multiprocessing
 import os
 import sys
+
+# The engine runs the offline generator in a spawned child process: in the bundle that child is
+# this executable again, and freeze_support() serves it (and exits) before anything else runs.
+multiprocessing.freeze_support()
 
 if sys.argv[1:2] == ["--engine"]:
     from coursegen_desktop.engine.main import main

@@ -56,6 +56,17 @@ class CourseGenError(Exception):
     def __repr__(self) -> str:
         return f"CourseGenError({self.kind.value!r}, {self.message!r})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as kind, sentence and resumability, whatever the subclass's own arguments: the
+        offline generator's process sends its errors back to the engine."""
+        return (_rebuild_error, (type(self), self.kind.value, self.message, self.resumable))
+
+
+def _rebuild_error(cls: type[CourseGenError], kind: str, message: str, resumable: bool) -> CourseGenError:
+    error = cls.__new__(cls)
+    CourseGenError.__init__(error, ErrorKind(kind), message, resumable=resumable)
+    return error
+
 
 class BadInput(CourseGenError):
     """Something the user typed or chose cannot be used; nothing was started."""

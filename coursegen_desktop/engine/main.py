@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -64,7 +65,7 @@ def _serve(data_dir: Path) -> int:
         return 2
     for notice in store.notices:
         log.warning("history: %s", notice)
-    server = EngineServer(store, data_dir, make_generator)
+    server = EngineServer(store, data_dir, partial(make_generator, offline_in_child=True))
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

@@ -135,7 +135,9 @@ def test_unexpected_exception_is_logged_and_shown_once(qtbot, monkeypatch: pytes
 @pytest.mark.slow
 def test_self_test_generates_a_course(tmp_path: Path) -> None:
     pytest.importorskip("coursegen_desktop.core.generators.offline")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "coursegen_desktop", "--self-test"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK self-test: ") and "(in the engine process)" in result.stdout  # the job ran in the engine
+    assert "the offline generator in a child process" in result.stdout  # which started its own child
+    assert not list(tmp_path.glob("coursegen-self-test-*"))  # its scratch history is removed

@@ -8,7 +8,9 @@ from coursegen_desktop.core.generators.base import Generator
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind
 
 
-def make_generator(request: CourseRequest) -> Generator:
+def make_generator(request: CourseRequest, *, offline_in_child: bool = False) -> Generator:
+    """The backend for this request. `offline_in_child` (the engine's choice) runs the offline
+    generator's CPU-bound work in a child process, off the engine's interpreter lock."""
     if request.generator == GeneratorKind.CLAUDE:
         from coursegen_desktop.core.generators.anthropic import ClaudeGenerator
 
@@ -17,6 +19,10 @@ def make_generator(request: CourseRequest) -> Generator:
         from coursegen_desktop.core.generators.openai_compat import OpenAICompatGenerator
 
         return OpenAICompatGenerator(request)
+    if offline_in_child:
+        from coursegen_desktop.core.generators.offline.child import OfflineGeneratorProcess
+
+        return OfflineGeneratorProcess()
     from coursegen_desktop.core.generators.offline import OfflineGenerator
 
     return OfflineGenerator()
