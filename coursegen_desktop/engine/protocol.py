@@ -10,8 +10,9 @@ Engine → client, one object per line, either
 Commands: `ping`, `submit` (job_id, request, max_running, queued_at), `resume` (job_id, max_running, queued_at), `attach` (job_id, after_seq),
 `cancel` (job_id), `pause` (job_id: nothing new starts, what is in flight is saved), `stop` (mode "interrupt"|"cancel": every job), `configure` (max_running),
 `reorder` (job_ids: the waiting order), `run_next` (job_id), `jobs`, `watch`, `key_status`, `check_key` (key),
-`models`, `plan` (request: the estimate of calls, tokens, cost and time), `batch_submit` (requests:
-bulk courses in Message Batches), `batch_poll`, `shutdown`.
+`models`, `plan` (request: the estimate of calls, tokens, cost and time), `check_material` (path: read
+one material file as a job will; the new-course form's check), `batch_submit` (requests: bulk courses
+in Message Batches), `batch_poll`, `shutdown`.
 """
 
 from __future__ import annotations

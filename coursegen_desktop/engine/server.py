@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from coursegen_desktop.core.errors import BadInput, CourseGenError
+from coursegen_desktop.core.errors import BadInput, CourseGenError, MaterialError
 from coursegen_desktop.core.events import AnyEvent
 from coursegen_desktop.core.models import CourseRequest
 from coursegen_desktop.core.store import Store
@@ -77,7 +77,7 @@ class EngineServer:
             "cancel": self._cancel, "pause": self._pause, "stop": self._stop_jobs, "configure": self._configure, "jobs": self._jobs,
             "watch": self._watch, "check_key": self._check_key, "models": self._models, "shutdown": self._shutdown,
             "reorder": self._reorder, "run_next": self._run_next, "plan": self._plan, "key_status": self._key_status,
-            "batch_submit": self._batch_submit, "batch_poll": self._batch_poll,
+            "batch_submit": self._batch_submit, "batch_poll": self._batch_poll, "check_material": self._check_material,
         }
         self._last_queue: list[str] = []
 
@@ -353,6 +353,23 @@ class EngineServer:
         key = await asyncio.to_thread(secrets.get_api_key) if request.generator == GeneratorKind.CLAUDE else None
         plan = await asyncio.to_thread(plan_request, request, self.store, api_key=key)
         return {"plan": plan.to_json(), "label": plan.label()}
+
+    async def _check_material(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
+        """Read one file the form adds, the way a job will: a bad file is told in one sentence at
+        once, and the readers (pypdf, python-docx) load here, never in the window."""
+        from coursegen_desktop.core.material import load_material
+
+        path = str(message.get("path") or "")
+        if not path:
+            raise BadInput("Choose a file to add.")
+        try:
+            await asyncio.to_thread(load_material, [Path(path)])
+        except CourseGenError:
+            raise
+        except Exception:  # noqa: BLE001 - a reader bug: logged; the user gets one sentence
+            log.exception("checking the material file %s failed", path)
+            raise MaterialError("That file could not be read; try another one.") from None
+        return {"path": path}
 
     async def _batch_submit(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any]:
         """Bulk courses: create the batched jobs and submit their first Message Batch."""

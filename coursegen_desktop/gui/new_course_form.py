@@ -1,12 +1,15 @@
 """The new-course form: topic, level, language, size, material files and the generator.
 
-Material files are read off the GUI thread when they are added (so a bad file is reported at
-once, in one sentence next to the form); the request is validated by core's `make_request`.
+Material files are read when they are added, by the job engine (`check_material`), so a bad file
+is reported at once, in one sentence next to the form, and the PDF and Word readers never load
+into the window's process; the request is validated by core's `make_request`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent, QPalette
@@ -27,9 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from coursegen_desktop.core.errors import CourseGenError
-from coursegen_desktop.core.material import SUPPORTED_SUFFIXES, load_material
+from coursegen_desktop.core.material import SUPPORTED_SUFFIXES  # the readers themselves load lazily, in the engine
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, Level, make_request
-from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.claude import FALLBACK_MODELS, OFFLINE_LABEL
 from coursegen_desktop.gui.local_model_settings import LocalChoice
 from coursegen_desktop.gui.resources import sample_material
@@ -37,12 +39,7 @@ from coursegen_desktop.gui.widgets import heading
 
 LANGUAGES = ("English", "Deutsch", "Français", "Español", "Italiano", "Português", "Nederlands", "Polski", "日本語", "中文")
 ERROR_STYLE = "color: #c5221f;"
-
-
-def check_material_file(path: Path) -> Path:
-    """Read the file the way a job will (off the GUI thread); raises one `MaterialError` sentence."""
-    load_material([path])
-    return path
+AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
 
 
 class MaterialList(QListWidget):
@@ -110,6 +107,8 @@ class NewCourseForm(QWidget):
         super().__init__(parent)
         self.setObjectName("newCourseForm")
         self._checking = 0
+        self._ask_engine: AskEngine | None = None
+        self._unchecked: list[Path] = []  # added before the engine was connected
         layout = QVBoxLayout(self)
         layout.addWidget(heading("New course"))
 
@@ -251,15 +250,28 @@ class NewCourseForm(QWidget):
         files, _ = QFileDialog.getOpenFileNames(self, "Add study material", str(Path.home()), f"Study material ({patterns})")
         self.add_files([Path(name) for name in files])
 
+    def set_engine(self, ask_engine: AskEngine) -> None:
+        """Check files through the job engine; the ones added before it was connected go now."""
+        self._ask_engine = ask_engine
+        unchecked, self._unchecked = self._unchecked, []
+        for path in unchecked:
+            self._check(path)
+
     def add_files(self, paths: list[Path]) -> None:
-        """Check each file off the GUI thread; good ones join the list, a bad one is explained."""
+        """Have the engine read each new file; good ones join the list, a bad one is explained."""
         self.show_error("")
         known = set(self.materialList.paths())
         for path in paths:
             if path in known:
                 continue
             self._checking += 1
-            tasks.run_in_background(check_material_file, path, on_done=self._file_ok, on_error=self._file_bad, owner=self)
+            self._check(path)
+
+    def _check(self, path: Path) -> None:
+        if self._ask_engine is None:
+            self._unchecked.append(path)  # set_engine checks it
+        else:
+            self._ask_engine("check_material", lambda reply: self._file_checked(path, reply), path=str(path))
 
     def use_sample_material(self) -> None:
         samples = sample_material()
@@ -270,8 +282,11 @@ class NewCourseForm(QWidget):
             self.topicEdit.setText("Photosynthesis and the water cycle")
         self.add_files(samples)
 
-    def _file_ok(self, path: Path) -> None:
+    def _file_checked(self, path: Path, reply: dict[str, Any]) -> None:
         self._checking -= 1
+        if not reply.get("ok"):
+            self.show_error(str(reply.get("error")))  # the engine's one sentence
+            return
         if path in self.materialList.paths():
             return
         item = QListWidgetItem(path.name)
@@ -279,17 +294,13 @@ class NewCourseForm(QWidget):
         item.setToolTip(str(path))
         self.materialList.addItem(item)
 
-    def _file_bad(self, error: Exception) -> None:
-        self._checking -= 1
-        self.show_error(error.message if isinstance(error, CourseGenError) else "That file could not be read; try another one.")
-
     def _remove_selected(self) -> None:
         for item in self.materialList.selectedItems():
             self.materialList.takeItem(self.materialList.row(item))
 
     @property
     def checking(self) -> bool:
-        """True while added files are still being read."""
+        """True while added files are still being read (or wait for the engine)."""
         return self._checking > 0
 
     # -- generate ---------------------------------------------------------------------------------------

@@ -9,19 +9,17 @@ state are dropped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
 from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.models import GeneratorKind
-from coursegen_desktop.gui.new_course_form import NewCourseForm
+from coursegen_desktop.gui.new_course_form import AskEngine, NewCourseForm
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 400
-AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
 
 
 class PlanEstimate(QObject):

@@ -79,6 +79,7 @@ class Steering(QObject):
         assert self.window.job_manager is not None and self.window.store is not None
         self.window.job_manager.event_emitted.connect(self._on_event)
         self.estimate.set_engine(self.window.job_manager.call)
+        self.window.form.set_engine(self.window.job_manager.call)
 
     def _selected(self) -> JobRecord | None:
         ids = self.window.history.selected_job_ids()

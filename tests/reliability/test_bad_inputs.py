@@ -3,8 +3,8 @@ problem — never a traceback, never a hang (every test has a 30 s timeout), nev
 
 Runs `cli.main([...])` in-process (the contract is the same as in a child process, and the
 process-level faults live in test_fault_matrix.py). Material files also go through the desktop
-form's own check (`gui.new_course_form.check_material_file`, which runs off the GUI thread),
-and the GUI's settings file through `gui.settings.Settings`.
+form's check (the job engine's `check_material` command, here on an in-process engine), and the
+GUI's settings file through `gui.settings.Settings`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ import json
 import os
 import sqlite3
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from coursegen_desktop.core import secrets
-from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.models import make_request
 from coursegen_desktop.core.store import Store
+from coursegen_desktop.engine.client import EngineConnection
+from coursegen_desktop.engine.main import start_in_thread
 from tests.fakes import Fault, FakeMessagesAPI
 from tests.helpers.make_docs import write_encrypted_pdf, write_pdf
 from tests.reliability.clikit import (
@@ -117,15 +118,24 @@ def test_bad_material_file_via_cli(capsys: pytest.CaptureFixture[str], data_dir:
     assert_refused(result, data_dir, *BAD_FILES[case][2])
 
 
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineConnection]:
+    """The engine the desktop form asks to read each added file, on a thread of this process."""
+    data = tmp_path_factory.mktemp("engine-data")
+    running = start_in_thread(data)
+    connection = EngineConnection.open(data)
+    yield connection
+    connection.close()
+    running.stop()
+
+
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_material_file_via_the_desktop_form(bad_files: dict[str, Path], case: str) -> None:
-    form = pytest.importorskip("coursegen_desktop.gui.new_course_form")
-    with pytest.raises(CourseGenError) as caught:
-        form.check_material_file(bad_files[case])
-    assert caught.value.kind.value == "material"
+def test_bad_material_file_via_the_desktop_form(engine: EngineConnection, bad_files: dict[str, Path], case: str) -> None:
+    reply = engine.request("check_material", path=str(bad_files[case]))
+    assert reply["ok"] is False and reply["kind"] == "material"
     for word in BAD_FILES[case][2]:
-        assert word.lower() in caught.value.message.lower()
-    assert "\n" not in caught.value.message and caught.value.message.endswith(".")
+        assert word.lower() in reply["error"].lower()
+    assert "\n" not in reply["error"] and reply["error"].endswith(".")
 
 
 def test_the_dev_zero_device_is_refused_without_reading_it(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:

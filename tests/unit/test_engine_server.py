@@ -98,6 +98,21 @@ def test_bad_lines_and_unknown_commands_get_one_sentence(engine: InProcessEngine
     connection.close()
 
 
+def test_check_material_reads_the_file_and_names_a_bad_one_in_one_sentence(engine: InProcessEngine, data_dir: Path, tmp_path: Path) -> None:
+    good = tmp_path / "notes.md"
+    good.write_text("# Cells\n\nCells are the units of life.\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    connection = connect(data_dir)
+    assert connection.request("check_material", path=str(good)) == {"reply": 1, "ok": True, "path": str(good)}
+    reply = connection.request("check_material", path=str(empty))
+    assert reply["ok"] is False and reply["kind"] == "material" and "empty.txt" in reply["error"] and "\n" not in reply["error"]
+    reply = connection.request("check_material", path=str(tmp_path / "bad\x00name.txt"))  # the path itself breaks the reader
+    assert reply == {"reply": 3, "ok": False, "error": "That file could not be read; try another one.", "kind": "material"}
+    assert connection.request("check_material")["error"] == "Choose a file to add."
+    connection.close()
+
+
 def test_over_tcp_a_connection_without_the_token_is_closed(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSEGEN_ENGINE_TRANSPORT", "tcp")
     Store.open(data_dir).close()
