@@ -88,8 +88,10 @@ def _warm_up() -> None:
     try:
         from coursegen_desktop.core.generators import anthropic  # noqa: F401
         from coursegen_desktop.core.generators.claude_sdk import sdk
+        from coursegen_desktop.core.generators.tls import tls_context
 
         sdk()
+        tls_context()
     except Exception:  # noqa: BLE001 - a job will report it properly
         log.warning("could not preload the Claude SDK", exc_info=True)
 

@@ -48,6 +48,7 @@ from coursegen_desktop.core.generators.lesson_text import LessonText, split_quot
 from coursegen_desktop.core.generators.model_parts import ModelParts
 from coursegen_desktop.core.generators.retry import MAX_ATTEMPTS, RETRY_CAP_S, Retrier, env_seconds
 from coursegen_desktop.core.generators.structured import Answer, settle
+from coursegen_desktop.core.generators.tls import tls_context
 from coursegen_desktop.core.generators.tolerance import Verdict
 from coursegen_desktop.core.models import (
     DEFAULT_MODEL,
@@ -104,6 +105,7 @@ def _make_client(api_key: str, base_url: str | None, timeout: float) -> AsyncAnt
         base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
         max_retries=0,
         timeout=httpx2.Timeout(timeout, connect=env_seconds("COURSEGEN_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)),
+        http_client=anthropic.DefaultAsyncHttpxClient(verify=tls_context()),  # the SDK's defaults, the shared TLS context
     )
 
 

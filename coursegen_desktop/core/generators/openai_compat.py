@@ -39,6 +39,7 @@ from coursegen_desktop.core.generators.openai_errors import ModeRejected, Server
 from coursegen_desktop.core.generators.retry import MAX_ATTEMPTS, RETRY_CAP_S, Retrier, env_seconds, network_reason, short
 from coursegen_desktop.core.generators.strict_schema import strict_schema
 from coursegen_desktop.core.generators.structured import Answer, settle
+from coursegen_desktop.core.generators.tls import tls_context
 from coursegen_desktop.core.generators.tolerance import Verdict
 from coursegen_desktop.core.models import (
     DEFAULT_LOCAL_BASE_URL,
@@ -124,6 +125,7 @@ def _client(base_url: str, api_key: str | None, read_timeout: float) -> Any:
         base_url=base_url.rstrip("/") + "/",
         headers=headers,
         timeout=httpx2.Timeout(read_timeout, connect=env_seconds("COURSEGEN_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)),
+        verify=tls_context(),
     )
 
 
