@@ -38,9 +38,13 @@ def uses_tcp() -> bool:
     return os.environ.get(TRANSPORT_ENV, "").strip().lower() == "tcp" or not hasattr(socket, "AF_UNIX") or sys.platform == "win32"
 
 
-def _runtime_dir() -> Path:
-    base = os.environ.get("XDG_RUNTIME_DIR", "").strip()
-    root = Path(base) if base and Path(base).is_dir() else Path(tempfile.gettempdir())
+MAX_SOCKET_PATH = 100  # bytes: a Unix socket's path must fit in sun_path (104-108 bytes)
+
+
+def _runtime_dir(root: Path | None = None) -> Path:
+    if root is None:
+        base = os.environ.get("XDG_RUNTIME_DIR", "").strip()
+        root = Path(base) if base and Path(base).is_dir() else Path(tempfile.gettempdir())
     folder = root / f"coursegen-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
     folder.mkdir(mode=0o700, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -48,9 +52,13 @@ def _runtime_dir() -> Path:
 
 
 def socket_path(data_dir: Path) -> Path:
-    """The engine's Unix socket for this data folder (private folder, short name)."""
-    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return _runtime_dir() / f"engine-{digest}.sock"
+    """The engine's Unix socket for this data folder (private folder, short name). Under a long
+    TMPDIR or XDG_RUNTIME_DIR the path would not fit a socket address: /tmp then."""
+    name = f"engine-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}.sock"
+    path = _runtime_dir() / name
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        path = _runtime_dir(Path("/tmp")) / name
+    return path
 
 
 def port_file(data_dir: Path) -> Path:

@@ -9,7 +9,10 @@ the GUI thread.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QPoint, QUrl, Qt, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFont
@@ -32,9 +35,13 @@ from coursegen_desktop.core.models import Course, Lesson, Outline
 from coursegen_desktop.core.quiz_history import EXAM_KEY, QuizAttempt, attempts, record_attempt
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
-from coursegen_desktop.gui.quiz_history_view import QuizHistoryWidget
 from coursegen_desktop.gui.settings import Settings
-from coursegen_desktop.gui.study_widgets import FlashcardsWidget, QuizWidget
+
+if TYPE_CHECKING:
+    from coursegen_desktop.gui.quiz_history_view import QuizHistoryWidget
+    from coursegen_desktop.gui.study_widgets import FlashcardsWidget, QuizWidget
+
+PageT = TypeVar("PageT", bound=QWidget)
 
 REVIEW_TIP = "Review this lesson: it teaches one of your weakest objectives in the quizzes"
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # ("overview" | "lesson" | "quiz" | "exam" | "flashcards", key)
@@ -171,18 +178,37 @@ class CourseView(QWidget):
             "h3 { font-size: large; margin-top: 12px; } p, li { line-height: 130%; } "
             "pre, code { font-family: monospace; } blockquote { color: #555; margin-left: 12px; }"
         )
-        self.quizWidget = QuizWidget()
-        self.quizWidget.attempt_finished.connect(self._attempt_finished)
-        self.flashcardsWidget = FlashcardsWidget()
-        self.historyWidget = QuizHistoryWidget()
-        self.historyWidget.review_lessons_requested.connect(self.review_lessons)
-        for page in (self.lessonBrowser, self.quizWidget, self.flashcardsWidget, self.historyWidget):
-            self.pages.addWidget(page)
+        self.pages.addWidget(self.lessonBrowser)  # the quiz, flashcard and history pages come when first shown
         self.splitter.addWidget(self.outlineTree)
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([280, 620])
         layout.addWidget(self.splitter, 1)
+
+    # -- pages made on first use: the window opens sooner and smaller without them --------------
+
+    @cached_property
+    def quizWidget(self) -> QuizWidget:  # noqa: N802 - the object name tests and checks use
+        from coursegen_desktop.gui.study_widgets import QuizWidget
+
+        return self._page(QuizWidget(), lambda widget: widget.attempt_finished.connect(self._attempt_finished))
+
+    @cached_property
+    def flashcardsWidget(self) -> FlashcardsWidget:  # noqa: N802
+        from coursegen_desktop.gui.study_widgets import FlashcardsWidget
+
+        return self._page(FlashcardsWidget())
+
+    @cached_property
+    def historyWidget(self) -> QuizHistoryWidget:  # noqa: N802
+        from coursegen_desktop.gui.quiz_history_view import QuizHistoryWidget
+
+        return self._page(QuizHistoryWidget(), lambda widget: widget.review_lessons_requested.connect(self.review_lessons))
+
+    def _page(self, widget: PageT, connect: Callable[[PageT], object] = lambda widget: None) -> PageT:
+        connect(widget)
+        self.pages.addWidget(widget)
+        return widget
 
     def part_menu(self, item: QTreeWidgetItem | None) -> QMenu | None:
         """The right-click menu of a part of a finished course (None for other items)."""

@@ -30,15 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from coursegen_desktop.core.errors import CourseGenError
-from coursegen_desktop.core.material import SUPPORTED_SUFFIXES  # the readers themselves load lazily, in the engine
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, Level, make_request
 from coursegen_desktop.gui.claude import FALLBACK_MODELS, OFFLINE_LABEL
 from coursegen_desktop.gui.local_model_settings import LocalChoice
 from coursegen_desktop.gui.resources import sample_material
-from coursegen_desktop.gui.widgets import heading
+from coursegen_desktop.gui.widgets import coloured, heading, muted
 
 LANGUAGES = ("English", "Deutsch", "Français", "Español", "Italiano", "Português", "Nederlands", "Polski", "日本語", "中文")
-ERROR_STYLE = "color: #c5221f;"
+ERROR_COLOUR = "#c5221f"
 AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
 
 
@@ -177,7 +176,7 @@ class NewCourseForm(QWidget):
         layout.addWidget(self.reviewOutlineCheck)
         self.planLabel = QLabel()  # "≈ 14 calls · $0.21–0.34 · 2–4 min", kept current by gui.plan_estimate
         self.planLabel.setObjectName("planLabel")
-        self.planLabel.setStyleSheet("color: palette(placeholder-text);")
+        muted(self.planLabel)
         layout.addWidget(self.planLabel)
         for signal in (
             self.topicEdit.textChanged, self.levelCombo.currentIndexChanged, self.languageCombo.editTextChanged,
@@ -190,7 +189,7 @@ class NewCourseForm(QWidget):
         self.errorLabel = QLabel()
         self.errorLabel.setObjectName("formErrorLabel")
         self.errorLabel.setWordWrap(True)
-        self.errorLabel.setStyleSheet(ERROR_STYLE)
+        coloured(self.errorLabel, ERROR_COLOUR)
         self.errorLabel.hide()
         layout.addWidget(self.errorLabel)
         self.generateButton = QPushButton("Generate course")
@@ -246,6 +245,8 @@ class NewCourseForm(QWidget):
     # -- material -----------------------------------------------------------------------------------
 
     def _choose_files(self) -> None:
+        from coursegen_desktop.core.material import SUPPORTED_SUFFIXES  # not before: the window reads no material itself
+
         patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
         files, _ = QFileDialog.getOpenFileNames(self, "Add study material", str(Path.home()), f"Study material ({patterns})")
         self.add_files([Path(name) for name in files])

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from coursegen_desktop.core.models import Course
 from coursegen_desktop.core.quiz_history import QuizAttempt, weakest_objectives
 from coursegen_desktop.gui.job_state import format_duration
+from coursegen_desktop.gui.widgets import muted
 
 
 def _heading(text: str, factor: float = 1.0) -> QLabel:
@@ -47,7 +48,7 @@ class QuizHistoryWidget(QWidget):
         layout.addWidget(_heading("Quiz history", 1.3))
         self.emptyLabel = QLabel("No quiz attempts yet. Take a module quiz or the practice exam: every attempt is kept here.")
         self.emptyLabel.setWordWrap(True)
-        self.emptyLabel.setStyleSheet("color: palette(placeholder-text);")
+        muted(self.emptyLabel)
         layout.addWidget(self.emptyLabel)
 
         self.weakBox = QWidget()

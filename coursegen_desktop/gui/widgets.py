@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 STYLES = {
@@ -22,6 +23,21 @@ def button(text: str, object_name: str, on_click: Callable[[], object], *, enabl
         widget.setToolTip(tip)
     widget.clicked.connect(on_click)
     return widget
+
+
+def muted(label: QLabel) -> QLabel:
+    """Secondary text in the theme's placeholder colour, light or dark. A palette role rather than
+    a style sheet: one colour is not worth Qt's style-sheet machinery in every window."""
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def coloured(label: QLabel, colour: str) -> QLabel:
+    """Text in a fixed colour (errors in red), through the palette as `muted`."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    label.setPalette(palette)
+    return label
 
 
 def heading(text: str) -> QLabel:

@@ -128,3 +128,18 @@ def test_over_tcp_a_connection_without_the_token_is_closed(data_dir: Path, monke
     finally:
         running.stop()
     assert not address.port_file(data_dir).exists()
+
+
+def test_an_engine_starts_under_a_temporary_folder_too_long_for_a_socket(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long TMPDIR (or XDG_RUNTIME_DIR) must not leave the app without an engine."""
+    deep = tmp_path / ("long-folder-name-" * 6)
+    deep.mkdir()
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setattr(address.tempfile, "tempdir", None)  # tempfile caches the folder it chose
+    Store.open(data_dir).close()
+    running = start_in_thread(data_dir, lambda request: ScriptedGenerator())
+    try:
+        assert connect(data_dir).request("ping")["ok"] is True
+    finally:
+        running.stop()
