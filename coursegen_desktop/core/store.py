@@ -300,8 +300,11 @@ class Store:
         self.locks_dir = self.path.parent / "locks"
         self.locks = JobLocks(self.locks_dir)
         self.notices: list[str] = []  # one-sentence messages for the user (e.g. a corrupt DB was kept aside)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # One connection per OS thread, keyed by its id rather than held in a threading.local:
+        # Qt's pool threads get a fresh Python thread state for every task they run, so a
+        # thread-local connection was opened again (and never closed) for each background task:
+        # 300 tasks left 301 connections and 600 file descriptors open in the window.
+        self._connections: dict[int, sqlite3.Connection] = {}
         self._connections_lock = threading.Lock()
         # One writer at a time in this process: a thread waiting here wakes the moment the lock is
         # free, where SQLite's busy handler sleeps 1, 2, 5, 10… ms between tries. With five job
@@ -379,7 +382,7 @@ class Store:
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn = self._connections.get(threading.get_ident())
         if conn is None:
             busy = _busy_timeout_s()
             try:
@@ -393,33 +396,27 @@ class Store:
                 raise storage_error_from_os(exc, "the history database") from None
             except sqlite3.DatabaseError:
                 conn = sqlite3.connect(self.path, timeout=busy, isolation_level=None, check_same_thread=False)
-            self._local.conn = conn
             with self._connections_lock:
-                self._connections.append(conn)
+                self._connections[threading.get_ident()] = conn
         return conn
 
     def close(self) -> None:
         """Close every thread's connection (call once all workers have stopped)."""
         with self._connections_lock:
-            for conn in self._connections:
+            for conn in self._connections.values():
                 try:
                     conn.close()
                 except sqlite3.Error:
                     pass
             self._connections.clear()
-        self._local = threading.local()
         self.locks.release_all()
 
     def close_thread_connection(self) -> None:
         """Close the calling thread's connection; a job thread calls this before it ends."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            return
         with self._connections_lock:
-            if conn in self._connections:
-                self._connections.remove(conn)
-        conn.close()
-        self._local.conn = None
+            conn = self._connections.pop(threading.get_ident(), None)
+        if conn is not None:
+            conn.close()
 
     @contextmanager
     def _write(self, what: str = "the job") -> Iterator[sqlite3.Connection]:

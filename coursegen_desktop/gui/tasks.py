@@ -30,7 +30,7 @@ def pool() -> QThreadPool:
     if _pool is None:
         _pool = QThreadPool()
         _pool.setMaxThreadCount(4)
-        _pool.setExpiryTimeout(5000)
+        _pool.setExpiryTimeout(-1)  # its threads stay: each keeps one history connection open, no more
     return _pool
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import stat
 import subprocess
 import sys
@@ -184,8 +185,9 @@ def test_two_processes_migrating_at_once_do_not_clash(data_dir: Path) -> None:
             return self.conn.execute(sql, *args)
 
     store = Store(data_dir / "history.sqlite3")
-    store._local.conn = StaleFirstRead(store._conn)
+    thread = threading.get_ident()
+    store._connections[thread] = StaleFirstRead(store._conn)  # type: ignore[assignment]
     store._migrate()
-    assert store._local.conn.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    store._local.conn = store._local.conn.conn
+    assert store._connections[thread].conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION  # type: ignore[attr-defined]
+    store._connections[thread] = store._connections[thread].conn  # type: ignore[attr-defined]
     store.close()
