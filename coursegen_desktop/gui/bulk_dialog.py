@@ -1,5 +1,5 @@
 """File → Bulk courses…: many topics at once with Message Batches (half price, results within
-24 hours, usually within an hour), and the poller that advances them while the app runs.
+24 hours, usually within an hour); `gui.batch_poller` advances them while the app runs.
 
 The dialog takes topics one a line (or opens a .txt / .csv list: topic, level, modules, lessons,
 material), shows the plan and its cost at batch prices, and submits. Each topic becomes an
@@ -11,12 +11,10 @@ rows. Nothing here touches the network, files or SQL on the GUI thread.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -35,24 +33,13 @@ from coursegen_desktop.core.errors import CourseGenError
 from coursegen_desktop.core.models import JobRecord
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
+from coursegen_desktop.gui.batch_poller import read_records, show_records
+from coursegen_desktop.gui.new_course_form import AskEngine
 
 if TYPE_CHECKING:
     from coursegen_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
-
-AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
-
-POLL_INTERVAL_S = 180.0  # COURSEGEN_BATCH_POLL_S changes it
-
-
-def _poll_interval_ms() -> int:
-    try:
-        seconds = float(os.environ.get("COURSEGEN_BATCH_POLL_S", "") or POLL_INTERVAL_S)
-    except ValueError:
-        seconds = POLL_INTERVAL_S
-    return max(50, int(seconds * 1000))
-
 
 # -- work for the background pool ------------------------------------------------------------------
 
@@ -63,11 +50,6 @@ def read_plan(text: str, path: str, defaults: dict[str, object]) -> tuple[list, 
 
     requests = read_topics(Path(path), defaults) if path else parse_topics(text, defaults)
     return requests, f"{len(requests)} course(s): {estimate(requests).describe()}."
-
-
-def read_records(store: Store, job_ids: list[str]) -> list[JobRecord]:
-    """The jobs' fresh rows (on the background pool)."""
-    return [store.get_job(job_id) for job_id in job_ids]
 
 
 # -- the dialog ---------------------------------------------------------------------------------------
@@ -191,49 +173,6 @@ class BulkCoursesDialog(QDialog):
         self.accept()
 
 
-class BatchPoller(QObject):
-    """Polls the bulk-course batches every few minutes while the app runs.
-
-    Signals:
-        records_changed(object): fresh `JobRecord`s of the batched jobs after a poll.
-    """
-
-    records_changed = Signal(object)
-
-    def __init__(self, store: Store, ask_engine: AskEngine, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._store, self._ask_engine = store, ask_engine
-        self._busy = False
-        self._timer = QTimer(self, interval=_poll_interval_ms())
-        self._timer.timeout.connect(self.poll_now)
-        self._timer.start()
-
-    def poll_now(self) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        self._ask_engine("batch_poll", self._advanced)
-
-    def _advanced(self, reply: dict[str, Any]) -> None:
-        if not reply.get("ok"):
-            self._busy = False  # offline or no key: the next tick tries again
-            log.info("polling the batches failed: %s", reply.get("error"))
-            return
-        tasks.run_in_background(read_records, self._store, list(reply.get("job_ids") or []), on_done=self._polled, on_error=self._failed, owner=self)
-
-    def _polled(self, records: list[JobRecord]) -> None:
-        self._busy = False
-        if records:
-            self.records_changed.emit(records)
-
-    def _failed(self, error: Exception) -> None:
-        self._busy = False  # offline or no key: the next tick tries again
-        log.info("polling the batches failed: %s", error.message if isinstance(error, CourseGenError) else type(error).__name__)
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-
 # -- in the main window ----------------------------------------------------------------------------------
 
 
@@ -247,18 +186,3 @@ def open_bulk_courses(window: MainWindow) -> None:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.submitted.connect(lambda records: show_records(window, records))
     dialog.open()
-
-
-def start_batch_poller(window: MainWindow) -> BatchPoller:
-    """Once the history is open: poll now (batches may have ended while the app was closed), then every few minutes."""
-    assert window.store is not None and window.job_manager is not None
-    poller = BatchPoller(window.store, window.job_manager.call, window)
-    poller.records_changed.connect(lambda records: show_records(window, records))
-    poller.poll_now()
-    return poller
-
-
-def show_records(window: MainWindow, records: list[JobRecord]) -> None:
-    window.history_model.add_records(records)
-    for record in records:
-        window.history_model.update_record(record)

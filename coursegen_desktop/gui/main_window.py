@@ -32,7 +32,7 @@ from coursegen_desktop.core.errors import CourseGenError, NotFound
 from coursegen_desktop.core.events import Event, JobCompleted, JobFailed, OutlineReady
 from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobStatus
 from coursegen_desktop.core.store import Store
-from coursegen_desktop.gui import bulk_dialog, claude, tasks
+from coursegen_desktop.gui import batch_poller, claude, tasks
 from coursegen_desktop.gui.course_view import CourseView
 from coursegen_desktop.gui.history_panel import HistoryPanel
 from coursegen_desktop.gui.icons import app_icon
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self._bars = QVBoxLayout()
         outer.addLayout(self._bars)
 
-        self.store_ready.connect(lambda: bulk_dialog.start_batch_poller(self))
+        self.store_ready.connect(lambda: batch_poller.start_batch_poller(self))
         self.form = NewCourseForm()
         self.form.set_local(local_choice(self.settings), preferred=self.settings.provider == PROVIDER_LOCAL)
         self.form.generate_requested.connect(self.generate)
@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&New course", self.new_course, QKeySequence.StandardKey.New)
-        action(file_menu, "&Bulk courses…", lambda: bulk_dialog.open_bulk_courses(self))
+        action(file_menu, "&Bulk courses…", self.open_bulk_courses)
         file_menu.addSeparator()
         action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
         file_menu.addSeparator()
@@ -455,6 +455,11 @@ class MainWindow(QMainWindow):
     def new_course(self) -> None:
         self.form.topicEdit.setFocus()
         self.form.topicEdit.selectAll()
+
+    def open_bulk_courses(self) -> None:
+        from coursegen_desktop.gui import bulk_dialog  # loaded when first opened, not at start
+
+        bulk_dialog.open_bulk_courses(self)
 
     def open_settings(self) -> None:
         from coursegen_desktop.gui.settings_dialog import SettingsDialog

@@ -22,12 +22,12 @@ from coursegen_desktop.core.events import Event, JobCompleted, OutlineReady
 from coursegen_desktop.core.models import JobRecord, JobStatus, Outline
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import tasks
-from coursegen_desktop.gui.outline_editor import OutlineEditor
 from coursegen_desktop.gui.plan_estimate import PlanEstimate
 from coursegen_desktop.gui.versions_dialog import VersionsDialog, part_name
 
 if TYPE_CHECKING:
     from coursegen_desktop.gui.main_window import MainWindow
+    from coursegen_desktop.gui.outline_editor import OutlineEditor
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,8 @@ class Steering(QObject):
             return None
         editor = self.editors.get(job_id)
         if editor is None:
+            from coursegen_desktop.gui.outline_editor import OutlineEditor  # loaded when first needed
+
             record = self.window.history_model.record(job_id)
             editor = OutlineEditor(job_id, record.topic if record else "", self.window)
             editor.setWindowFlag(Qt.WindowType.Window)

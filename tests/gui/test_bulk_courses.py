@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from coursegen_desktop.core.generators.factory import make_generator
-from coursegen_desktop.gui.bulk_dialog import BatchPoller, BulkCoursesDialog, open_bulk_courses
+from coursegen_desktop.gui.batch_poller import BatchPoller
+from coursegen_desktop.gui.bulk_dialog import BulkCoursesDialog, open_bulk_courses
 from coursegen_desktop.gui.history_model import STATUS
 from tests.fakes import DEFAULT_KEY
 from tests.fakes.batches_api import FakeBatchesAPI
