@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from coursegen_desktop.core.models import make_request
 from coursegen_desktop.core.store import Store
+from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.analytics_view import EMPTY_TEXT, GOOD, AnalyticsView
 from tests.helpers.history import FakeJob, write_history
 from tests.unit.test_analytics import known_history
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.gui
 def store(data_dir: Path) -> Iterator[Store]:
     store = Store.open(data_dir, recover=False)
     yield store
+    tasks.wait_for_background(5000)  # the view's summaries may still be reading
     store.close()
 
 

@@ -22,6 +22,7 @@ from coursegen_desktop.core.models import GeneratorKind, JobStatus, make_request
 from coursegen_desktop.engine import client
 from coursegen_desktop.engine.address import endpoint_file
 from tests.helpers.engine import engine_pid
+from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.main_window import MainWindow
 from coursegen_desktop.gui.settings import Settings
 from coursegen_desktop.gui.settings_dialog import SettingsDialog
@@ -72,6 +73,7 @@ def record_events(window: MainWindow, job_id: str) -> list[Event]:
 def close_and_wait(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     with qtbot.waitSignal(window.closed, timeout=20_000):
         window.close()
+    tasks.wait_for_background(5000)  # as the app does: no history read may be in flight when it closes
     window.store.close()
 
 

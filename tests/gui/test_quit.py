@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coursegen_desktop.core.models import JobStatus
-from coursegen_desktop.gui import jobs
+from coursegen_desktop.gui import jobs, tasks
 from coursegen_desktop.gui.main_window import MainWindow
 from tests.gui.conftest import close_window, open_window
 from tests.gui.test_generate_flow import _history_status, _start_job
@@ -24,6 +24,7 @@ def test_quit_keep_for_resume_then_resume_on_next_start(qtbot, factory, material
         window.close()
     assert not jobs.running_threads()
     assert window.store.get_job(job_id).status == JobStatus.INTERRUPTED
+    tasks.wait_for_background(5000)  # as the app does before it closes the history
     window.store.close()
 
     again = open_window(qtbot, factory)  # next start: the job is there, interrupted, resumable

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from coursegen_desktop.core.events import JobCompleted, JobStarted, Progress
 from coursegen_desktop.core.models import JobRecord, JobStatus, make_request
+from coursegen_desktop.gui import tasks
 from coursegen_desktop.gui.course_view import CourseView, SafeTextBrowser, render_markdown
 from coursegen_desktop.gui.history_model import COST, PROGRESS, STATUS, HistoryModel
 from tests.helpers.course_factory import make_course
@@ -88,6 +89,7 @@ def course_view(qtbot, data_dir: Path):  # noqa: ANN001, ANN201
     view.show_job(store, record.id)
     qtbot.waitUntil(lambda: view.outlineTree.topLevelItemCount() > 0, timeout=3000)
     yield view, course
+    tasks.wait_for_background(5000)  # a quiz attempt may still be being saved
     store.close()
 
 
