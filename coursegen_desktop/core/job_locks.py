@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from coursegen_desktop.core.errors import AlreadyRunning, storage_error_from_os
+
+if TYPE_CHECKING:  # filelock is imported on first use: a window that never checks a lock never loads it
+    from filelock import FileLock
 
 
 class JobLocks:
@@ -24,10 +26,14 @@ class JobLocks:
         self._held: dict[str, FileLock] = {}
 
     def _lock(self, job_id: str) -> FileLock:
+        from filelock import FileLock
+
         return FileLock(self.folder / f"{job_id}.lock", is_singleton=False)
 
     def acquire(self, job_id: str) -> None:
         """Claim a job for this process; `AlreadyRunning` when any process (this one included) runs it."""
+        from filelock import Timeout
+
         if job_id in self._held:
             raise AlreadyRunning()
         lock = self._lock(job_id)
@@ -58,6 +64,8 @@ class JobLocks:
 
         A job held by nobody can be recovered, resumed or deleted.
         """
+        from filelock import Timeout
+
         if job_id in self._held:
             return True
         lock = self._lock(job_id)

@@ -3,7 +3,6 @@ of `fsrs` (the window reads them at start-up; the CLI reads the same INI keys wi
 
 from __future__ import annotations
 
-import configparser
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,8 @@ class StudyConfig:
 
 def load_config(data_dir: Path) -> StudyConfig:
     """The study preferences from the app's settings file (for the CLI, which has no Qt)."""
+    import configparser  # here: the window reads its settings through Qt and never needs it
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read(data_dir / "settings.ini", encoding="utf-8")

@@ -8,7 +8,6 @@ the GUI thread.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -277,8 +276,10 @@ class CourseView(QWidget):
                 self.quizWidget.show_history([a for a in loaded.attempts if a.quiz_key == saved.quiz_key])
 
     def _attempt_failed(self, error: Exception) -> None:
+        from html import escape  # with the first course shown, not before the window's first paint
+
         message = getattr(error, "message", "This attempt could not be saved; details are in the log.")
-        self.quizWidget.historyLabel.setText(f"<p style='color:#d93025'>{html.escape(message)}</p>")
+        self.quizWidget.historyLabel.setText(f"<p style='color:#d93025'>{escape(message)}</p>")
         self.quizWidget.historyLabel.show()
 
     def review_lessons(self, lesson_ids: list[str]) -> None:
@@ -442,12 +443,14 @@ class CourseView(QWidget):
         loaded = self._loaded
         if item is None or loaded is None:
             return
+        from html import escape
+
         kind, key = item.data(0, KIND_ROLE)
         course = loaded.course
         if kind == "lesson":
             text = loaded.html.get(key)
             self.pages.setCurrentWidget(self.lessonBrowser)
-            title = html.escape(item.text(0))
+            title = escape(item.text(0))
             if text is None:
                 self.lessonBrowser.setHtml(f"<h1>{title}</h1><p style='color:#666'>This lesson is being written…</p>")
             else:
@@ -474,18 +477,20 @@ class CourseView(QWidget):
         self.pages.setCurrentWidget(self.quizWidget)
 
     def _overview_html(self, kind: str, key: str) -> str:
+        from html import escape
+
         loaded = self._loaded
         assert loaded is not None and loaded.outline is not None
         outline = loaded.outline
         if kind == "module":
             module = next(m for m in outline.modules if m.id == key)
-            items = "".join(f"<li>{html.escape(lesson.title)}</li>" for lesson in module.lessons)
-            return f"<h1>{html.escape(module.title)}</h1><p>{html.escape(module.summary)}</p><ol>{items}</ol>"
-        objectives = "".join(f"<li>{html.escape(objective.text)}</li>" for objective in outline.objectives)
+            items = "".join(f"<li>{escape(lesson.title)}</li>" for lesson in module.lessons)
+            return f"<h1>{escape(module.title)}</h1><p>{escape(module.summary)}</p><ol>{items}</ol>"
+        objectives = "".join(f"<li>{escape(objective.text)}</li>" for objective in outline.objectives)
         written = len(loaded.html)
         total = len(outline.lesson_plans())
         state = "" if loaded.course else f"<p><i>{written} of {total} lessons written so far.</i></p>"
-        parts = [f"<h1>{html.escape(outline.title)}</h1>", state, f"<p>{html.escape(outline.description)}</p>"]
+        parts = [f"<h1>{escape(outline.title)}</h1>", state, f"<p>{escape(outline.description)}</p>"]
         if objectives:
             parts.append(f"<h2>What you will be able to do</h2><ul>{objectives}</ul>")
         return "".join(parts)

@@ -30,7 +30,7 @@ from coursegen_desktop import APP_NAME
 from coursegen_desktop.core import paths
 from coursegen_desktop.core.errors import CourseGenError, NotFound
 from coursegen_desktop.core.events import Event, JobCompleted, JobFailed, OutlineReady
-from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobStatus
+from coursegen_desktop.core.models import CourseRequest, GeneratorKind, JobRecord, JobStatus
 from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui import batch_poller, claude, tasks
 from coursegen_desktop.gui.course_view import CourseView
@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
         self.store = store
         manager = JobManager(store, self._factory, self.settings.max_jobs, self)
         manager.event_emitted.connect(self._on_job_event)
-        manager.job_added.connect(lambda record: self.history_model.add_records([record]))
+        manager.job_added.connect(self._job_added)
         manager.job_finished.connect(self._job_finished)
         manager.running_changed.connect(self._update_running_label)
         manager.problem.connect(lambda sentence: self.show_message(sentence, "warning"))
@@ -416,6 +416,12 @@ class MainWindow(QMainWindow):
         self.courseView.on_event(event)
         if event.is_terminal:
             self._notify(event)
+
+    @Slot(object)
+    def _job_added(self, record: JobRecord) -> None:
+        self.history_model.add_records([record])
+        if self.job_manager is not None and not self.job_manager.is_active(record.id):
+            self._job_finished(record.id)  # another window's job ended before its row arrived here: read it again
 
     @Slot(str)
     def _job_finished(self, job_id: str) -> None:

@@ -9,7 +9,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QComboBox, QFileDialog, QListWidget, QPushButton, QSpinBox, QTableView
 
-from coursegen_desktop.core.models import JobStatus
+from coursegen_desktop.core.models import JobStatus, Usage, make_request
+from coursegen_desktop.core.store import Store
 from coursegen_desktop.gui.main_window import MainWindow
 from coursegen_desktop.gui.widgets import MessageBar
 from tests.gui.test_generate_flow import _start_job
@@ -150,3 +151,16 @@ def test_the_menu_bar_has_each_menu_once(window: MainWindow) -> None:
     assert menus == ["&File", "&Jobs", "&View", "&Help"]
     view = window.menuBar().actions()[2].menu()
     assert [action.text() for action in view.actions()] == ["&Study", "&Analytics"]
+
+
+def test_another_windows_job_that_ended_before_its_row_arrived_shows_its_end(qtbot, window: MainWindow, data_dir: Path) -> None:  # noqa: ANN001
+    """Another window's quick job can finish before this window has read its row: the row that
+    then arrives (read while it ran) must not stay *Running*."""
+    other = Store.open(data_dir)  # the other window's history
+    record = other.create_job(make_request(topic="Tides"))
+    other.mark_running(record.id)
+    read_while_running = other.get_job(record.id)
+    other.finish_job(record.id, JobStatus.COMPLETED, usage=Usage())
+    other.close()
+    window.job_manager.job_added.emit(read_while_running)  # the announce's read, delivered late
+    qtbot.waitUntil(lambda: window.history_model.record(record.id).status == JobStatus.COMPLETED, timeout=5000)
