@@ -28,7 +28,6 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("markdown-it-py", "rendering lessons", "MIT"),
     ("genanki", "Anki export", "MIT"),
     ("fsrs", "spaced-repetition scheduling (py-fsrs)", "MIT"),
-    ("qasync", "asyncio on the Qt event loop", "BSD-2-Clause"),
     ("keyring", "system keychain access", "MIT"),
     ("platformdirs", "standard folders", "MIT"),
     ("filelock", "job locks", "MIT"),

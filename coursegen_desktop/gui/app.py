@@ -1,4 +1,4 @@
-"""`coursegen-desktop`: the QApplication, one qasync event loop, logging, crash reporting and
+"""`coursegen-desktop`: the QApplication and its event loop, logging, crash reporting and
 the `--self-test` mode used by CI and packaged builds."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -171,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     log.info("%s %s starting", APP_NAME, __version__)
     qInstallMessageHandler(_log_qt_message)
 
-    import qasync
-
     from coursegen_desktop.gui import tasks
     from coursegen_desktop.gui.icons import app_icon
     from coursegen_desktop.gui.jobs import running_threads
@@ -189,10 +186,6 @@ def main(argv: list[str] | None = None) -> int:
     reporter.install()
     collector = tasks.MainThreadGC(parent=app)  # noqa: F841 - lives as long as the app
 
-    loop = qasync.QEventLoop(app)
-    # Plain Python threads for asyncio.to_thread: qasync's default executor makes QThread
-    # subclasses, which must then be kept alive and stopped like our job threads.
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=2, thread_name_prefix="asyncio"))
     window = MainWindow()
     window.closed.connect(app.quit)
     outcome = {"code": 0}
@@ -224,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     wake.start(500)
     wake.timeout.connect(lambda: None)
 
-    with loop:
-        code = loop.run_forever()
+    code = app.exec()
     tasks.wait_for_background(5000)
     if window.store is not None:
         window.store.close()
