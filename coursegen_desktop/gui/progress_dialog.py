@@ -8,6 +8,7 @@ at most ten times a second, because repainting widgets per event freezes the win
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import cached_property
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
@@ -148,13 +149,7 @@ class ProgressDialog(QDialog):
         log_row.addStretch(1)
         log_row.addWidget(self.copyLogButton)
         layout.addLayout(log_row)
-        self.logView = QPlainTextEdit()
-        self.logView.setObjectName("logView")
-        self.logView.setReadOnly(True)
-        self.logView.setMaximumBlockCount(LOG_LIMIT)
-        self.logView.setFont(QFont("monospace"))
-        self.logView.hide()
-        layout.addWidget(self.logView, 1)
+        self._log_at = layout.count()  # where `logView` goes when first shown
 
         buttons = QHBoxLayout()
         self.resumeButton = button("Resume", "resumeButton", self._resume)
@@ -228,7 +223,7 @@ class ProgressDialog(QDialog):
             self.previewView.setPlainText(state.preview)
             self.previewView.verticalScrollBar().setValue(self.previewView.verticalScrollBar().maximum())
         new_lines = min(state.log_total - self._log_shown, len(state.log))
-        if new_lines > 0:
+        if new_lines > 0 and "logView" in self.__dict__:
             self.logView.appendPlainText("\n".join(state.log[-new_lines:]))
             self._log_shown = state.log_total
         self._render_buttons()
@@ -315,6 +310,22 @@ class ProgressDialog(QDialog):
     def _open_course(self) -> None:
         self.open_course_requested.emit(self.job_id)
         self.close()
+
+    @cached_property
+    def logView(self) -> QPlainTextEdit:  # noqa: N802 - the object name tests and checks use
+        """Made when first shown (the log stays folded for most jobs): its document and
+        monospace font would cost every progress window memory for nothing."""
+        view = QPlainTextEdit()
+        view.setObjectName("logView")
+        view.setReadOnly(True)
+        view.setMaximumBlockCount(LOG_LIMIT)
+        view.setFont(QFont("monospace"))
+        view.hide()
+        self.layout().insertWidget(self._log_at, view, 1)  # type: ignore[union-attr]
+        if self.state.log:
+            view.appendPlainText("\n".join(self.state.log))
+        self._log_shown = self.state.log_total
+        return view
 
     def _toggle_log(self, shown: bool) -> None:
         self.logToggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
