@@ -91,3 +91,15 @@ def test_queue_limits_running_jobs(qtbot, window: MainWindow, factory, material:
     window.job_manager.cancel(first.job_id)
     qtbot.waitUntil(lambda: second.state.status == JobStatus.COMPLETED, timeout=10_000)
     assert isinstance(second, ProgressDialog)
+
+
+def test_the_log_opened_mid_job_shows_the_lines_before_and_after(qtbot, window: MainWindow, factory, material: Path) -> None:  # noqa: ANN001
+    window.settings.lesson_concurrency = 1
+    factory.script = [{"delay": 0.03}]
+    dialog = _start_job(qtbot, window, material)
+    qtbot.waitUntil(lambda: len(dialog.state.log) >= 2, timeout=5000)
+    with qtbot.waitSignal(window.job_manager.job_finished, timeout=10_000):
+        qtbot.mouseClick(dialog.logToggle, Qt.MouseButton.LeftButton)  # the log is made now, mid-job
+        assert dialog.logView.isVisible() and dialog.logView.toPlainText()
+    qtbot.waitUntil(lambda: dialog.state.status == JobStatus.COMPLETED, timeout=5000)
+    assert dialog.logView.toPlainText().splitlines() == dialog.state.log  # earlier lines once, later ones added
