@@ -151,6 +151,9 @@ def shoot(window: MainWindow, out: Path) -> None:
     window.historyView.selectRow(0)
     grab(window, out, "main_window")
     grab(dialog, out, "progress_dialog")
+    dialog.logToggle.click()  # the job log, unfolded
+    grab(dialog, out, "progress_log")
+    dialog.logToggle.click()
 
     manager.set_max_running(1)  # two more jobs wait behind the running one: the queue panel shows
     for topic in ("The carbon cycle", "Plant cells"):
