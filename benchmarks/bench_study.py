@@ -70,14 +70,21 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def ticking(seconds: float) -> list[float]:
-    """Gaps (ms) between 5 ms ticks while the event loop runs for `seconds`, nothing else to do."""
-    stamps = [time.perf_counter()]
+def start_ticker(stamps: list[float]) -> QTimer:
+    """A 5 ms GUI-thread timer that appends the time of each tick to `stamps`."""
+    stamps.append(time.perf_counter())
     ticker = QTimer()
     ticker.setInterval(TICK_MS)
     ticker.setTimerType(Qt.TimerType.PreciseTimer)
     ticker.timeout.connect(lambda: stamps.append(time.perf_counter()))
     ticker.start()
+    return ticker
+
+
+def ticking(seconds: float) -> list[float]:
+    """Gaps (ms) between 5 ms ticks while the event loop runs for `seconds`, nothing else to do."""
+    stamps: list[float] = []
+    ticker = start_ticker(stamps)
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
@@ -114,12 +121,8 @@ def run_once(app: QApplication, run: int) -> dict[str, object]:
 
     view.card_shown.connect(lambda: (shown.append(time.perf_counter()), QTimer.singleShot(0, press)))
     view.finished.connect(lambda: (shown.append(time.perf_counter()), done.append(True)))
-    stamps = [time.perf_counter()]
-    ticker = QTimer()
-    ticker.setInterval(TICK_MS)
-    ticker.setTimerType(Qt.TimerType.PreciseTimer)
-    ticker.timeout.connect(lambda: stamps.append(time.perf_counter()))
-    ticker.start()
+    stamps: list[float] = []
+    ticker = start_ticker(stamps)
     started = time.perf_counter()
     view.show()
     deadline = time.monotonic() + 600

@@ -37,7 +37,6 @@ from coursegen_desktop.gui.resources import sample_material
 from coursegen_desktop.gui.widgets import coloured, heading, muted
 
 LANGUAGES = ("English", "Deutsch", "Français", "Español", "Italiano", "Português", "Nederlands", "Polski", "日本語", "中文")
-ERROR_COLOUR = "#c5221f"
 AskEngine = Callable[..., None]  # JobManager.call: (command, on_reply, **arguments)
 
 
@@ -189,7 +188,7 @@ class NewCourseForm(QWidget):
         self.errorLabel = QLabel()
         self.errorLabel.setObjectName("formErrorLabel")
         self.errorLabel.setWordWrap(True)
-        coloured(self.errorLabel, ERROR_COLOUR)
+        coloured(self.errorLabel)
         self.errorLabel.hide()
         layout.addWidget(self.errorLabel)
         self.generateButton = QPushButton("Generate course")

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from coursegen_desktop.core.models import BloomLevel, LessonPlan, ModulePlan, Objective, Outline
 from coursegen_desktop.core.outline_review import outline_problems
+from coursegen_desktop.gui.widgets import ERROR_COLOUR, coloured
 
 DATA = Qt.ItemDataRole.UserRole + 1  # {"kind": "module"|"lesson", "id": …, "summary": …, "objective_ids": […]}
-ERROR_STYLE = "color: #c5221f;"
 
 
 class OutlineEditor(QDialog):
@@ -113,7 +113,7 @@ class OutlineEditor(QDialog):
         self.errorLabel = QLabel()
         self.errorLabel.setObjectName("outlineErrorLabel")
         self.errorLabel.setWordWrap(True)
-        self.errorLabel.setStyleSheet(ERROR_STYLE)
+        coloured(self.errorLabel)
         self.errorLabel.hide()
         layout.addWidget(self.errorLabel)
         bottom = QHBoxLayout()
@@ -341,6 +341,6 @@ class OutlineEditor(QDialog):
     def set_busy(self, busy: bool, message: str = "") -> None:
         for widget in (self.approveOutlineButton, self.regenerateOutlineButton, self.tree, self.courseTitleEdit):
             widget.setEnabled(not busy)
-        self.errorLabel.setStyleSheet("" if busy else ERROR_STYLE)
+        coloured(self.errorLabel, None if busy else ERROR_COLOUR)  # a busy message is no error
         self.errorLabel.setText(message)
         self.errorLabel.setVisible(bool(message))

@@ -32,10 +32,15 @@ def muted(label: QLabel) -> QLabel:
     return label
 
 
-def coloured(label: QLabel, colour: str) -> QLabel:
-    """Text in a fixed colour (errors in red), through the palette as `muted`."""
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+ERROR_COLOUR = "#c5221f"  # the red of one-sentence errors next to a form
+
+
+def coloured(label: QLabel, colour: str | None = ERROR_COLOUR) -> QLabel:
+    """Text in a fixed colour (errors in red), through the palette as `muted`; None: the theme's again."""
+    palette = QPalette()  # no role set: every colour comes from the parent again
+    if colour is not None:
+        palette = label.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
     label.setPalette(palette)
     return label
 
